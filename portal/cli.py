@@ -1,0 +1,214 @@
+"""`tlsauth`: the Flask CLI group of the app, the one entry point (serve, db, org, user, ...)."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import func, select
+
+from .services import directory, tokens
+from .services.errors import ServiceError
+
+DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - documented in the README; demo data only
+DATA_DIR = Path(__file__).parent / "data"
+
+
+def _fail(exc: ServiceError) -> click.ClickException:
+    return click.ClickException(str(exc))
+
+
+def _db() -> Any:
+    from .extensions import db
+
+    return db.session
+
+
+def _read_password(prompt: str) -> str:
+    if sys.stdin.isatty():
+        return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        raise click.ClickException("No password on standard input.")
+    return line
+
+
+# --------------------------------------------------------------------------- serve
+
+
+def run_wsgi(app: Flask, host: str, port: int, threads: int) -> None:
+    """Serve with cheroot (a production WSGI server); stop cleanly on SIGTERM/SIGINT."""
+    from cheroot import wsgi
+
+    server = wsgi.Server((host, port), app, numthreads=threads, server_name="tlsauth-portal")
+
+    def stop(signum: int, _frame: Any) -> None:
+        server.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    click.echo(f"portal listening on http://{host}:{port}", err=True)
+    try:
+        server.start()
+    finally:
+        server.stop()
+
+
+@click.command("serve")
+@click.argument("which", required=False, type=click.Choice(["portal"]))
+@click.option("--host", default=None, help="Listen address (default TLSAUTH_PORTAL_HOST).")
+@click.option("--port", default=None, type=int, help="Port (default TLSAUTH_PORTAL_PORT).")
+@with_appcontext
+def serve_command(which: str | None, host: str | None, port: int | None) -> None:
+    """Start the harness (the portal; the mock servers join it in a later release)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    run_wsgi(
+        app,
+        host or app.config["PORTAL_HOST"],
+        port or app.config["PORTAL_PORT"],
+        app.config["THREADS"],
+    )
+
+
+# --------------------------------------------------------------------------- org / user / token
+
+
+@click.group("org")
+def org_group() -> None:
+    """Organisations (registry operators, RSPs, ICANN)."""
+
+
+@org_group.command("create")
+@click.argument("name")
+@click.option("--kind", required=True, type=click.Choice(["registry-operator", "rsp", "icann"]))
+@with_appcontext
+def org_create(name: str, kind: str) -> None:
+    try:
+        org = directory.create_organisation(_db(), name, kind)
+    except ServiceError as exc:
+        raise _fail(exc) from exc
+    click.echo(f"organisation {org.name!r} ({org.kind}) created")
+
+
+@click.group("user")
+def user_group() -> None:
+    """Portal users."""
+
+
+@user_group.command("create")
+@click.argument("email")
+@click.option("--org", "org_name", required=True, help="The organisation's name.")
+@with_appcontext
+def user_create(email: str, org_name: str) -> None:
+    """Create a user; the password comes from standard input or a prompt."""
+    password = _read_password("Password")
+    try:
+        user = directory.create_user(_db(), email, org_name, password)
+    except ServiceError as exc:
+        raise _fail(exc) from exc
+    click.echo(f"user {user.email} created in {user.organisation.name!r}")
+
+
+@click.group("token")
+def token_group() -> None:
+    """API bearer tokens."""
+
+
+@token_group.command("create")
+@click.argument("email")
+@click.option("--name", default="cli", help="A label to recognise the token by.")
+@with_appcontext
+def token_create(email: str, name: str) -> None:
+    """Print a new API token for EMAIL once; only its hash is kept."""
+    try:
+        user = directory.get_user(_db(), email)
+    except ServiceError as exc:
+        raise _fail(exc) from exc
+    _, token = tokens.create_token(_db(), user, name)
+    click.echo(token)
+
+
+# --------------------------------------------------------------------------- tld
+
+
+@click.group("tld")
+def tld_group() -> None:
+    """TLDs."""
+
+
+@tld_group.command("add")
+@click.argument("tld")
+@click.option("--operator", required=True, help="Registry operator organisation name.")
+@click.option("--rsp", default=None, help="RSP of record organisation name.")
+@with_appcontext
+def tld_add(tld: str, operator: str, rsp: str | None) -> None:
+    try:
+        row = directory.add_tld(_db(), tld, operator, rsp)
+    except ServiceError as exc:
+        raise _fail(exc) from exc
+    click.echo(f"TLD .{row.name} added")
+
+
+@tld_group.command("import-gtlds")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def tld_import(file: Path) -> None:
+    """Load TLDs from a CSV with columns tld,registry_operator,kind."""
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{file} is not UTF-8 text") from exc
+    try:
+        result = directory.import_gtlds(_db(), text)
+    except ServiceError as exc:
+        raise _fail(exc) from exc
+    click.echo(
+        f"{result.tlds_added} TLDs added, {result.tlds_existing} already present, "
+        f"{result.operators_added} operator organisations created"
+    )
+
+
+# --------------------------------------------------------------------------- demo
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds data.")
+@with_appcontext
+def demo_command(if_empty: bool) -> None:
+    """Seed the documented demo: all gTLDs, ICANN staff, an RSP, an operator, one entry."""
+    from .demo import seed_demo
+    from .models import Organisation
+
+    session = _db()
+    if if_empty and (session.scalar(select(func.count(Organisation.id))) or 0) > 0:
+        click.echo("database not empty; demo not loaded")
+        return
+    try:
+        summary = seed_demo(
+            session, (DATA_DIR / "gtlds.csv").read_text(encoding="utf-8"), DEMO_PASSWORD
+        )
+    except ServiceError as exc:
+        raise _fail(exc) from exc
+    click.echo(summary)
+
+
+def register_commands(app: Flask) -> None:
+    for command in (serve_command, org_group, user_group, token_group, tld_group, demo_command):
+        app.cli.add_command(command)
+
+
+def main() -> None:
+    from . import create_app
+
+    cli = FlaskGroup(
+        create_app=create_app,
+        add_version_option=False,
+        load_dotenv=False,
+        help="TLS Client Authentication harness.",
+    )
+    cli.main(prog_name="tlsauth")

@@ -1,0 +1,51 @@
+"""The demo data set loaded by `tlsauth demo` (documented in docs/demo.md)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .core.validation import Entry
+from .models import Tld
+from .services import configuration as cfg
+from .services import directory
+
+ICANN_ORG = "ICANN"
+RSP_ORG = "Demo RSP"
+RSP_TLDS = ("app", "dev", "page", "shop", "store")
+OPERATOR_ORG = "fTLD Registry Services, LLC"  # operator of .bank and .insurance in gtlds.csv
+USERS = (
+    ("staff@icann.example", ICANN_ORG),
+    ("rsp@rsp.example", RSP_ORG),
+    ("registry@bank.example", OPERATOR_ORG),
+)
+
+
+def seed_demo(session: Session, gtlds_csv: str, password: str) -> str:
+    result = directory.import_gtlds(session, gtlds_csv)
+    directory.create_organisation(session, ICANN_ORG, "icann")
+    rsp = directory.create_organisation(session, RSP_ORG, "rsp")
+    for name in RSP_TLDS:
+        tld = session.scalars(select(Tld).where(Tld.name == name)).one()
+        tld.rsp_id = rsp.id
+    session.commit()
+    for email, org in USERS:
+        directory.create_user(session, email, org, password)
+    bank = session.scalars(select(Tld).where(Tld.name == "bank")).one()
+    cfg.replace_entries(
+        session,
+        bank,
+        [
+            Entry(
+                "client.bank.example",
+                ("mosapi-slam", "rri-monthly-reports"),
+                ("127.0.0.1/32", "::1/128"),
+            )
+        ],
+        bank.version,
+        cfg.Actor("tlsauth demo", "cli"),
+    )
+    return (
+        f"demo loaded: {result.tlds_added} gTLDs; users {', '.join(e for e, _ in USERS)} "
+        f"(password {password!r}); Demo RSP manages .{', .'.join(RSP_TLDS)}"
+    )

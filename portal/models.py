@@ -1,0 +1,220 @@
+"""SQLAlchemy 2.0 typed models.
+
+Plain SQLAlchemy (no Flask) so the mocks, the CLI and the benchmarks share them.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything we store is UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+    type_annotation_map = {
+        datetime: DateTime(timezone=True),
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+    }
+
+
+class OrgKind(enum.StrEnum):
+    REGISTRY_OPERATOR = "registry-operator"
+    RSP = "rsp"
+    ICANN = "icann"
+
+
+ORG_KIND_LABELS = {
+    OrgKind.REGISTRY_OPERATOR: "Registry operator",
+    OrgKind.RSP: "Registry service provider",
+    OrgKind.ICANN: "ICANN staff",
+}
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+    __table_args__ = (
+        CheckConstraint("kind in ('registry-operator', 'rsp', 'icann')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    users: Mapped[list[User]] = relationship(back_populates="organisation")
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="users", lazy="joined")
+
+    # Flask-Login protocol, kept here so the model needs no Flask import.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class Tld(Base):
+    __tablename__ = "tlds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(63), unique=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    rsp_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    # Bumped by every change to the TLD's configuration: optimistic concurrency and the
+    # mocks' policy cache key.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    basic_ip_acl: Mapped[list[str]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column()
+
+    operator: Mapped[Organisation] = relationship(foreign_keys=[operator_id], lazy="joined")
+    rsp: Mapped[Organisation | None] = relationship(foreign_keys=[rsp_id], lazy="joined")
+    entries: Mapped[list[TlsClientAuthEntry]] = relationship(
+        back_populates="tld",
+        order_by="TlsClientAuthEntry.id",
+        cascade="all, delete-orphan",
+    )
+    accounts: Mapped[list[BasicAccount]] = relationship(
+        back_populates="tld", order_by="BasicAccount.kind", cascade="all, delete-orphan"
+    )
+
+
+class TlsClientAuthEntry(Base):
+    __tablename__ = "tls_client_auth_entries"
+    __table_args__ = (UniqueConstraint("tld_id", "domain_name", name="uq_entry_tld_domain"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tld_id: Mapped[int] = mapped_column(ForeignKey("tlds.id", ondelete="CASCADE"), index=True)
+    domain_name: Mapped[str] = mapped_column(String(253))
+    roles: Mapped[list[str]] = mapped_column()
+    ip_acl: Mapped[list[str]] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    tld: Mapped[Tld] = relationship(back_populates="entries")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "domain_name": self.domain_name,
+            "roles": list(self.roles),
+            "ip_acl": list(self.ip_acl),
+        }
+
+
+class AccountKind(enum.StrEnum):
+    REGISTRY = "ry"
+    ESCROW_AGENT = "dea"
+
+
+ACCOUNT_LABELS = {
+    AccountKind.REGISTRY: "Registry user",
+    AccountKind.ESCROW_AGENT: "Data escrow agent user",
+}
+
+
+class BasicAccount(Base):
+    """The HTTP Basic users of a TLD: `<tld>_ry` and the escrow agent's `<tld>_dea`."""
+
+    __tablename__ = "basic_accounts"
+    __table_args__ = (
+        UniqueConstraint("tld_id", "kind", name="uq_account_tld_kind"),
+        CheckConstraint("kind in ('ry', 'dea')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tld_id: Mapped[int] = mapped_column(ForeignKey("tlds.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(3))
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    password_set_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    tld: Mapped[Tld] = relationship(back_populates="accounts")
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_tld_id_id", "tld_id", "id"),
+        CheckConstraint("channel in ('ui', 'api', 'cli', 'bulk')", name="channel"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    tld_id: Mapped[int | None] = mapped_column(ForeignKey("tlds.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(254))
+    channel: Mapped[str] = mapped_column(String(4))
+    action: Mapped[str] = mapped_column(String(40))
+    version_after: Mapped[int | None] = mapped_column()
+    before: Mapped[dict[str, Any] | None] = mapped_column()
+    after: Mapped[dict[str, Any] | None] = mapped_column()
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # SHA-256 of the token; the token itself is shown once and never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    display_prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+    user: Mapped[User] = relationship(lazy="joined")

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..core.validation import Finding
+
+
+class ServiceError(Exception):
+    """Base of errors the interfaces translate into their own form (HTML, JSON, exit code)."""
+
+
+@dataclass
+class NotFound(ServiceError):
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.what} not found"
+
+
+@dataclass
+class Invalid(ServiceError):
+    findings: list[Finding]
+
+    def __str__(self) -> str:
+        return "; ".join(f"{f.field}: {f.message}" for f in self.findings if f.severity == "error")
+
+
+@dataclass
+class Conflict(ServiceError):
+    """The caller's version is stale: someone saved in between."""
+
+    expected_version: int
+    current_version: int
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    current: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return (
+            f"the configuration changed since version {self.expected_version}; "
+            f"it is now version {self.current_version}"
+        )
