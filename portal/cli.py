@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -41,38 +40,65 @@ def _read_password(prompt: str) -> str:
 # --------------------------------------------------------------------------- serve
 
 
-def run_wsgi(app: Flask, host: str, port: int, threads: int) -> None:
-    """Serve with cheroot (a production WSGI server); stop cleanly on SIGTERM/SIGINT."""
-    from cheroot import wsgi
+def build_servers(app: Flask, which: str | None, host: str | None, port: int | None) -> list[Any]:
+    """cheroot servers for the portal and/or the mocks; the mocks get the TLS listener."""
+    from mock_services.app import create_mock_app
+    from mock_services.tls_listener import make_server
 
-    server = wsgi.Server((host, port), app, numthreads=threads, server_name="tlsauth-portal")
-
-    def stop(signum: int, _frame: Any) -> None:
-        server.stop()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    click.echo(f"portal listening on http://{host}:{port}", err=True)
-    try:
-        server.start()
-    finally:
-        server.stop()
+    cfg = app.config
+    servers = []
+    if which in (None, "portal"):
+        servers.append(
+            make_server(
+                app,
+                host or cfg["PORTAL_HOST"],
+                port or cfg["PORTAL_PORT"],
+                threads=cfg["THREADS"],
+                name="tlsauth-portal",
+            )
+        )
+    for system, port_key in (("mosapi", "MOSAPI_PORT"), ("rri", "RRI_PORT")):
+        if which not in (None, system):
+            continue
+        mock = create_mock_app(system)
+        material = mock.config["HARNESS_MATERIAL"]
+        servers.append(
+            make_server(
+                mock,
+                host or cfg["MOCK_HOST"],
+                port or cfg[port_key],
+                certificate=str(material.server_cert),
+                private_key=str(material.server_key),
+                threads=cfg["MOCK_THREADS"],
+                name=f"tlsauth-{system}",
+                max_request_body=cfg["MAX_BODY_BYTES"],
+            )
+        )
+    return servers
 
 
 @click.command("serve")
-@click.argument("which", required=False, type=click.Choice(["portal"]))
-@click.option("--host", default=None, help="Listen address (default TLSAUTH_PORTAL_HOST).")
-@click.option("--port", default=None, type=int, help="Port (default TLSAUTH_PORTAL_PORT).")
+@click.argument("which", required=False, type=click.Choice(["portal", "mosapi", "rri"]))
+@click.option("--host", default=None, help="Listen address (one server only).")
+@click.option("--port", default=None, type=int, help="Port (one server only).")
 @with_appcontext
 def serve_command(which: str | None, host: str | None, port: int | None) -> None:
-    """Start the harness (the portal; the mock servers join it in a later release)."""
+    """Start the portal and both mocks, or one of them, on cheroot; stop on SIGTERM."""
+    from mock_services.tls_listener import serve_until_signalled
+
+    if which is None and (host or port):
+        raise click.UsageError("--host/--port apply to one server: name it (portal, mosapi, rri).")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    run_wsgi(
-        app,
-        host or app.config["PORTAL_HOST"],
-        port or app.config["PORTAL_PORT"],
-        app.config["THREADS"],
-    )
+    servers = build_servers(app, which, host, port)
+    for server in servers:
+        scheme = "https" if server.ssl_adapter else "http"
+        click.echo(
+            f"{server.server_name} on {scheme}://{server.bind_addr[0]}:{server.bind_addr[1]}",
+            err=True,
+        )
+    if any(s.ssl_adapter for s in servers):
+        click.echo(f"clients trust {app.config['CERTS_DIR']}/harness-ca.pem", err=True)
+    serve_until_signalled(servers)
 
 
 # --------------------------------------------------------------------------- org / user / token

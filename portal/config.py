@@ -34,6 +34,30 @@ SETTINGS: list[tuple[str, str, str]] = [
         "true/false; auto = Secure when the request is HTTPS",
     ),
     ("TLSAUTH_THREADS", "16", "worker threads of the portal's WSGI server"),
+    ("TLSAUTH_MOCK_HOST", "127.0.0.1", "listen address of both mocks"),
+    ("TLSAUTH_MOCK_THREADS", "32", "worker threads of each mock"),
+    ("TLSAUTH_CERTS_DIR", "./certs", "harness CA and server certificate (made on first start)"),
+    ("TLSAUTH_MAX_BODY_BYTES", "52428800", "largest request body the mocks accept (50 MiB)"),
+    (
+        "TLSAUTH_EXPLAIN_HEADER",
+        "true",
+        "false: no X-TLSAuth-Decision header, exactly like production",
+    ),
+    (
+        "TLSAUTH_TLSA_SOURCE",
+        "harness",
+        "harness (the portal's test zone) or dns (live, DNSSEC-validated)",
+    ),
+    (
+        "TLSAUTH_DNS_RESOLVER",
+        "127.0.0.1:53",
+        "validating resolver for the dns TLSA source (host[:port])",
+    ),
+    (
+        "TLSAUTH_TRUSTED_PROXIES",
+        "",
+        "prefixes whose X-Forwarded-For the mocks believe (comma-separated)",
+    ),
 ]
 
 
@@ -65,6 +89,17 @@ def _int(name: str, default: int) -> int:
         raise SystemExit(f"{name} must be a whole number, not {raw!r}") from exc
 
 
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise SystemExit(f"{name} must be true or false, not {raw!r}")
+
+
 def database_url(folder: Path | None = None) -> str:
     folder = folder or instance_dir()
     url = os.environ.get("TLSAUTH_DATABASE_URL")
@@ -94,4 +129,12 @@ def from_environment() -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": os.environ.get("TLSAUTH_RATELIMIT_STORAGE_URI", "memory://"),
         "SESSION_COOKIE_SECURE_MODE": secure,
         "THREADS": _int("TLSAUTH_THREADS", 16),
+        "MOCK_HOST": os.environ.get("TLSAUTH_MOCK_HOST", "127.0.0.1"),
+        "MOCK_THREADS": _int("TLSAUTH_MOCK_THREADS", 32),
+        "CERTS_DIR": str(Path(os.environ.get("TLSAUTH_CERTS_DIR", "certs")).resolve()),
+        "MAX_BODY_BYTES": _int("TLSAUTH_MAX_BODY_BYTES", 50 * 1024 * 1024),
+        "EXPLAIN_HEADER": _bool("TLSAUTH_EXPLAIN_HEADER", True),
+        "TLSA_SOURCE": os.environ.get("TLSAUTH_TLSA_SOURCE", "harness"),
+        "DNS_RESOLVER": os.environ.get("TLSAUTH_DNS_RESOLVER", "127.0.0.1:53"),
+        "TRUSTED_PROXIES": os.environ.get("TLSAUTH_TRUSTED_PROXIES", ""),
     }

@@ -14,6 +14,9 @@ ICANN_ORG = "ICANN"
 RSP_ORG = "Demo RSP"
 RSP_TLDS = ("app", "dev", "page", "shop", "store")
 OPERATOR_ORG = "fTLD Registry Services, LLC"  # operator of .bank and .insurance in gtlds.csv
+# gtlds.csv spells .insurance's operator "fTLD Registry Services LLC" (no comma); the demo
+# gives both TLDs to OPERATOR_ORG as docs/demo.md says.
+OPERATOR_TLDS = ("bank", "insurance")
 USERS = (
     ("staff@icann.example", ICANN_ORG),
     ("rsp@rsp.example", RSP_ORG),
@@ -28,6 +31,9 @@ def seed_demo(session: Session, gtlds_csv: str, password: str) -> str:
     for name in RSP_TLDS:
         tld = session.scalars(select(Tld).where(Tld.name == name)).one()
         tld.rsp_id = rsp.id
+    operator = directory.get_organisation(session, OPERATOR_ORG)
+    for name in OPERATOR_TLDS:
+        session.scalars(select(Tld).where(Tld.name == name)).one().operator_id = operator.id
     session.commit()
     for email, org in USERS:
         directory.create_user(session, email, org, password)

@@ -16,8 +16,11 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
+    SmallInteger,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -218,3 +221,112 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column()
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+# --------------------------------------------------------------------------- mocks (issue 3)
+
+
+class TlsaRecordRow(Base):
+    """The harness zone: TLSA records the mocks use when the TLSA source is `harness`."""
+
+    __tablename__ = "tlsa_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(253), index=True)
+    usage: Mapped[int] = mapped_column(SmallInteger)
+    selector: Mapped[int] = mapped_column(SmallInteger)
+    matching_type: Mapped[int] = mapped_column(SmallInteger)
+    data: Mapped[str] = mapped_column(Text)  # lower-case hex
+    ttl: Mapped[int] = mapped_column(default=3600)
+    # The name belongs to the organisation that published first at it.
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    created_by: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ChangeCounter(Base):
+    """Counters the mocks poll to know when a cached view (the harness zone) is stale."""
+
+    __tablename__ = "change_counters"
+
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)
+
+
+class DecisionLogRow(Base):
+    __tablename__ = "decision_log"
+    __table_args__ = (Index("ix_decision_log_tld_id", "tld", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    system: Mapped[str] = mapped_column(String(8))
+    tld: Mapped[str | None] = mapped_column(String(63))
+    endpoint: Mapped[str] = mapped_column(String(300))
+    method: Mapped[str] = mapped_column(String(8))
+    source_address: Mapped[str] = mapped_column(String(64))
+    cert_spki_sha256: Mapped[str | None] = mapped_column(String(64))
+    cert_subject: Mapped[str | None] = mapped_column(String(500))
+    auth_path: Mapped[str] = mapped_column(String(20))
+    result: Mapped[str] = mapped_column(String(8))
+    status_code: Mapped[int] = mapped_column()
+    reasons: Mapped[list[str]] = mapped_column()
+    warnings: Mapped[list[str]] = mapped_column()
+    matched_entry: Mapped[str | None] = mapped_column(String(253))
+
+
+class MosapiSession(Base):
+    """MoSAPI login sessions; in the database so several mock processes share them."""
+
+    __tablename__ = "mosapi_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)  # one live session per account
+    tld: Mapped[str] = mapped_column(String(63))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+
+
+class Submission(Base):
+    """A report body the RRI mock accepted, stored byte for byte."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (Index("ix_submissions_tld_kind_key", "tld", "kind", "report_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tld: Mapped[str] = mapped_column(String(63))
+    kind: Mapped[str] = mapped_column(String(40))
+    report_key: Mapped[str] = mapped_column(String(40))
+    content_type: Mapped[str] = mapped_column(String(100))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column()
+    sha256: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decision_id: Mapped[int | None] = mapped_column()
+
+
+class Scenario(Base):
+    """Per-TLD overrides of the MoSAPI mock data (service states, incidents, METRICA)."""
+
+    __tablename__ = "scenarios"
+
+    tld_id: Mapped[int] = mapped_column(ForeignKey("tlds.id", ondelete="CASCADE"), primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(254))
+
+
+class MaintenanceWindow(Base):
+    """Harness-defined maintenance windows, shared by both mocks."""
+
+    __tablename__ = "maintenance_windows"
+    __table_args__ = (Index("ix_maintenance_windows_tld_end", "tld", "ends_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tld: Mapped[str] = mapped_column(String(63))
+    starts_at: Mapped[datetime] = mapped_column()
+    ends_at: Mapped[datetime] = mapped_column()
+    services: Mapped[list[str]] = mapped_column()
+    description: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -19,6 +19,8 @@ from portal.extensions import db
 from portal.models import Base
 from portal.services import directory
 
+pytest_plugins = ["tests.mock_fixtures"]
+
 PG_ENV = "TLSAUTH_TEST_POSTGRES_URL"
 PASSWORD = "correct horse battery"
 

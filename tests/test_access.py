@@ -7,7 +7,7 @@ import pytest
 
 from portal.core.validation import Entry
 from portal.extensions import db
-from portal.models import Tld
+from portal.models import Submission, Tld
 from portal.services import configuration as cfg
 from tests.conftest import HTMX, api_token, login
 
@@ -41,6 +41,11 @@ API_ROUTES = [
     ("GET", "/api/v1/tlds/{t}/tls-client-auth", None),
     ("PUT", "/api/v1/tlds/{t}/tls-client-auth", {"entries": []}),
     ("GET", "/api/v1/tlds/{t}/history", None),
+    ("GET", "/api/v1/tlds/{t}/decisions", None),
+    ("GET", "/api/v1/tlds/{t}/scenario", None),
+    ("PUT", "/api/v1/tlds/{t}/scenario", {"services": {"DNS": {"status": "Down"}}}),
+    ("GET", "/api/v1/tlds/{t}/submissions", None),
+    ("GET", "/api/v1/tlds/{t}/submissions/{s}", None),
 ]
 
 # who → the TLDs they may manage
@@ -57,6 +62,18 @@ def _seed_entries(app) -> dict[str, int]:
     ids = {}
     with app.app_context():
         for name in ("alpha", "beta"):
+            submission = Submission(
+                tld=name,
+                kind="registry-functions-activity",
+                report_key="2026-01",
+                content_type="text/csv",
+                body=b"x",
+                size=1,
+                sha256="0" * 64,
+            )
+            db.session.add(submission)
+            db.session.commit()
+            ids[f"s-{name}"] = submission.id
             tld = db.session.query(Tld).filter_by(name=name).one()
             cfg.replace_entries(
                 db.session,
@@ -103,12 +120,12 @@ def test_api_access_matrix(app, client, world, who):
     for tld in ("alpha", "beta"):
         allowed = tld in ACCESS[who]
         for method, template, body in API_ROUTES:
-            path = template.format(t=tld, e=entry_ids[tld])
+            path = template.format(t=tld, e=entry_ids[tld], s=entry_ids[f"s-{tld}"])
             before = _version(app, tld)
             headers = {"Authorization": f"Bearer {token}", "If-Match": str(before)}
             response = client.open(path, method=method, json=body, headers=headers)
             if allowed:
-                assert response.status_code == 200, (who, method, path, response.get_json())
+                assert response.status_code == 200, (who, method, path, response.get_data())
             else:
                 assert response.status_code == 404, (who, method, path)
                 assert response.get_json()["error"]["code"] == "not_found"
@@ -155,5 +172,6 @@ def test_matrix_covers_every_tld_route(app):
     registered = set()
     for rule in app.url_map.iter_rules():
         if "<name>" in rule.rule:
-            registered.add(rule.rule.replace("<name>", "{t}").replace("<int:entry_id>", "{e}"))
+            path = rule.rule.replace("<name>", "{t}").replace("<int:entry_id>", "{e}")
+            registered.add(path.replace("<int:submission_id>", "{s}"))
     assert registered == covered

@@ -1,17 +1,18 @@
-"""JSON API under /api/v1, authenticated with bearer tokens."""
+"""JSON API under /api/v1: bearer tokens, or the portal session (with CSRF on changes)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import current_app, g, jsonify, request
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..core.validation import Limits, validate_entries
-from ..extensions import db
+from ..extensions import csrf, db
 from ..services import configuration as cfg
-from ..services.directory import list_tlds, tld_for_user
-from ..services.errors import Conflict, NotFound
+from ..services.directory import list_tlds, normalise_tld, tld_for_user
+from ..services.errors import Conflict, Invalid, NotFound
 from ..services.tokens import user_for_token
 from . import bp
 from .errors import api_error
@@ -25,6 +26,13 @@ def authenticate() -> Response | None:
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     header = request.headers.get("Authorization", "")
+    if not header and current_user.is_authenticated:
+        # A signed-in portal page calling the API: the session cookie is ambient, so changes
+        # need the CSRF token exactly like a form.
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            csrf.protect()
+        g.api_user = current_user._get_current_object()
+        return None
     scheme, _, token = header.partition(" ")
     user = (
         user_for_token(db.session, token.strip()) if scheme.lower() == "bearer" and token else None
@@ -54,6 +62,14 @@ def _tld_or_404(name: str):
 
 def _not_found(name: str) -> Response:
     return api_error(404, "not_found", f"No TLD “{name}” that you may manage.")
+
+
+def _same_tld(raw: Any) -> str | None:
+    """The body's TLD as an A-label (the URL's is converted the same way), None if invalid."""
+    try:
+        return normalise_tld(raw) if isinstance(raw, str) else None
+    except Invalid:
+        return None
 
 
 def _with_etag(body: dict[str, Any], status: int = 200) -> Response:
@@ -123,7 +139,7 @@ def put_config(name: str) -> Response:
         return api_error(
             400, "invalid_json", "The body must be a JSON object with an “entries” list."
         )
-    if "tld" in body and str(body["tld"]).lower().rstrip(".") != tld.name:
+    if "tld" in body and _same_tld(body["tld"]) != tld.name:
         return api_error(
             400, "tld_mismatch", f"The body names TLD “{body['tld']}” but the URL names {tld.name}."
         )

@@ -48,5 +48,6 @@ def describe_changes(before: dict[str, Any] | None, after: dict[str, Any] | None
         b_pw = (before or {}).get("passwords", {}).get(key)
         a_pw = (after or {}).get("passwords", {}).get(key)
         if a_pw != b_pw:
-            lines.append(f"Password of {key} {'rotated' if b_pw else 'set'}")
+            change = "removed" if not a_pw else "rotated" if b_pw else "set"
+            lines.append(f"Password of {key} {change}")
     return lines

@@ -193,6 +193,23 @@ def split_prefix_text(text: str) -> list[str]:
     return [p for p in re.split(r"[\s,;]+", text) if p]
 
 
+def _zone_error(net: Network, text: str, fld: str) -> Checked[Network] | None:
+    # ipaddress accepts RFC 4007 zone indexes ("fe80::1%eth0/128") and keeps them in str();
+    # a zone names an interface of the machine it was typed on and is no part of a prefix.
+    if net.version == 6 and net.network_address.scope_id:  # type: ignore[union-attr]
+        return Checked(
+            None,
+            [
+                Finding(
+                    fld,
+                    f"“{text}” carries a zone index (the part from “%”); "
+                    "enter the prefix without it, e.g. fe80::/64.",
+                )
+            ],
+        )
+    return None
+
+
 def validate_prefix(raw: Any, fld: str = "ip_acl") -> Checked[Network]:
     if not isinstance(raw, str):
         return Checked(None, [Finding(fld, "Each prefix must be text such as 192.0.2.0/24.")])
@@ -217,10 +234,18 @@ def validate_prefix(raw: Any, fld: str = "ip_acl") -> Checked[Network]:
                     )
                 ],
             )
+        if loose.prefixlen == 0:
+            # Never suggest 0.0.0.0/0 or ::/0: they are refused below.
+            return Checked(
+                None,
+                [Finding(fld, f"{text} would admit every address; enter a narrower prefix.")],
+            )
         return Checked(
             None,
             [Finding(fld, f"{text} has host bits set; did you mean {loose}?")],
         )
+    if zone := _zone_error(net, text, fld):
+        return zone
     if net.prefixlen == 0:
         return Checked(
             None,

@@ -137,7 +137,10 @@ def import_gtlds(session: Session, text: str) -> ImportResult:
         )
     rows: list[tuple[int, str, str]] = []
     problems: list[Finding] = []
-    for line_no, row in enumerate(reader, start=2):
+    for row in reader:
+        # The file's line (where the record ends), not the record count: the reader skips
+        # blank lines and a quoted field may span lines.
+        line_no = reader.line_num
         try:
             tld = normalise_tld(row.get("tld") or "")
         except Invalid as exc:

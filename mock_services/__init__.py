@@ -1,0 +1,1 @@
+"""Mock ICANN services (MoSAPI and RRI) that enforce the stored TLS client policy."""

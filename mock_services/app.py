@@ -1,0 +1,104 @@
+"""Flask apps of the two mocks: routes from the one table, each guarded by the enforcer."""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import ipaddress
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request
+
+from portal import config as config_module
+from portal.extensions import db
+
+from .enforcement import DECISION_HEADER, Enforcer
+from .harness_pki import ensure_material
+from .policy_cache import PolicyCache
+from .routes import MockRoute, routes_for
+
+ENFORCER_KEY = "tlsauth.enforcer"
+
+
+def enforcer() -> Enforcer:
+    return current_app.extensions[ENFORCER_KEY]
+
+
+def _trusted(text: str) -> tuple[Any, ...]:
+    return tuple(ipaddress.ip_network(p.strip()) for p in text.split(",") if p.strip())
+
+
+def _tlsa_source(app: Flask) -> Any:
+    source = app.config["TLSA_SOURCE"]
+    if source == "harness":
+        return None
+    if source == "dns":
+        from .dns_source import DnsTlsaSource
+
+        return DnsTlsaSource.from_setting(app.config["DNS_RESOLVER"])
+    raise SystemExit(f"TLSAUTH_TLSA_SOURCE must be harness or dns, not {source!r}")
+
+
+def _guard(view: Callable[..., Any], route: MockRoute) -> Callable[..., Any]:
+    @functools.wraps(view)
+    def guarded(tld: str, **kwargs: Any) -> Any:
+        tld = tld.lower().rstrip(".")
+        if route.role is None:  # login/logout decide and log themselves
+            return view(tld=tld, **kwargs)
+        outcome = enforcer().enforce(db.session, route, tld, request)
+        g.decision = (outcome.decision_id, outcome.decision)
+        if outcome.denial is not None:
+            return outcome.denial
+        return view(tld=tld, **kwargs)
+
+    return guarded
+
+
+def create_mock_app(system: str, overrides: dict[str, Any] | None = None) -> Flask:
+    if system not in ("mosapi", "rri"):
+        raise ValueError(system)
+    app = Flask(f"mock_services.{system}")
+    app.config.update(config_module.from_environment())
+    if overrides:
+        app.config.update(overrides)
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY_BYTES"]
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+    db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from portal import _sqlite_pragmas
+
+        _sqlite_pragmas(app)
+    from pathlib import Path
+
+    material = ensure_material(Path(app.config["CERTS_DIR"]))
+    app.extensions[ENFORCER_KEY] = Enforcer(
+        system,
+        PolicyCache(),
+        tlsa_source=_tlsa_source(app),
+        anchors=(material.load_ca(),),
+        trusted_proxies=_trusted(app.config["TRUSTED_PROXIES"]),
+        explain=app.config["EXPLAIN_HEADER"],
+    )
+    app.config["HARNESS_MATERIAL"] = material
+    views = importlib.import_module(f"mock_services.{system}.views")
+    for route in routes_for(system):
+        app.add_url_rule(
+            route.rule,
+            endpoint=route.endpoint,
+            view_func=_guard(getattr(views, route.handler), route),
+            methods=list(route.methods),
+        )
+
+    @app.after_request
+    def explain(response: Response) -> Response:
+        decided = g.get("decision")
+        if decided is not None and enforcer().explain:
+            response.headers[DECISION_HEADER] = enforcer().header_value(*decided)
+        return response
+
+    errors = getattr(views, "register_errors", None)
+    if errors:
+        errors(app)
+    return app

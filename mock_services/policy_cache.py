@@ -1,0 +1,84 @@
+"""What the mocks know of the stored policy, cached in memory and refreshed when it changes.
+
+Per request one small query reads the TLD's version and the harness zone's change counter;
+only when one of them moved is anything reloaded (that TLD's entries and accounts, or the zone).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.core.decision import AccountPolicy, LookupResult, TldPolicy
+from portal.core.tlsa import TlsaRecord
+from portal.models import BasicAccount, ChangeCounter, Tld, TlsaRecordRow, TlsClientAuthEntry
+
+TLSA_COUNTER = "tlsa"
+
+
+@dataclass
+class _Zone:
+    serial: int
+    records: dict[str, tuple[TlsaRecord, ...]]
+
+
+class PolicyCache:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._policies: dict[str, TldPolicy] = {}
+        self._zone = _Zone(-1, {})
+
+    def versions(self, session: Session, tld: str) -> tuple[int | None, int, int | None]:
+        """(TLD version or None, harness zone serial, TLD id) in one round trip."""
+        version = select(Tld.version).where(Tld.name == tld).scalar_subquery()
+        tld_id = select(Tld.id).where(Tld.name == tld).scalar_subquery()
+        serial = (
+            select(ChangeCounter.value).where(ChangeCounter.name == TLSA_COUNTER).scalar_subquery()
+        )
+        row = session.execute(select(version, serial, tld_id)).one()
+        return row[0], row[1] or 0, row[2]
+
+    def lookup(self, session: Session, tld: str) -> tuple[TldPolicy | None, int | None]:
+        """The TLD's policy (None if the TLD does not exist) and its id; refreshes the zone too."""
+        version, serial, tld_id = self.versions(session, tld)
+        if serial != self._zone.serial:
+            self._load_zone(session, serial)
+        if version is None:
+            return None, None
+        cached = self._policies.get(tld)
+        if cached is not None and cached.version == version:
+            return cached, tld_id
+        return self.load_policy(session, tld, tld_id, version), tld_id
+
+    def load_policy(self, session: Session, tld: str, tld_id: int, version: int) -> TldPolicy:
+        entries = session.execute(
+            select(
+                TlsClientAuthEntry.domain_name, TlsClientAuthEntry.roles, TlsClientAuthEntry.ip_acl
+            )
+            .where(TlsClientAuthEntry.tld_id == tld_id)
+            .order_by(TlsClientAuthEntry.id)
+        ).all()
+        basic_acl = session.scalar(select(Tld.basic_ip_acl).where(Tld.id == tld_id)) or []
+        accounts = [
+            AccountPolicy(a.username, a.kind, a.password_hash)
+            for a in session.scalars(select(BasicAccount).where(BasicAccount.tld_id == tld_id))
+        ]
+        policy = TldPolicy.build(tld, version, [tuple(e) for e in entries], basic_acl, accounts)
+        with self._lock:
+            self._policies[tld] = policy
+        return policy
+
+    def _load_zone(self, session: Session, serial: int) -> None:
+        records: dict[str, list[TlsaRecord]] = {}
+        for row in session.scalars(select(TlsaRecordRow).order_by(TlsaRecordRow.id)):
+            records.setdefault(row.name, []).append(
+                TlsaRecord(row.usage, row.selector, row.matching_type, bytes.fromhex(row.data))
+            )
+        with self._lock:
+            self._zone = _Zone(serial, {k: tuple(v) for k, v in records.items()})
+
+    def harness_lookup(self, name: str) -> LookupResult:
+        return LookupResult(self._zone.records.get(name, ()))

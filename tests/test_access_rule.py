@@ -1,0 +1,63 @@
+"""The one rule of who may manage a TLD (portal/core/access.py)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from portal.core.access import ICANN, can_manage
+
+OPERATOR, RSP, OTHER = 10, 20, 30
+KINDS = ("registry-operator", "rsp", "icann")
+
+
+@pytest.mark.parametrize(
+    ("kind", "org_id", "rsp_id", "allowed"),
+    [
+        # ICANN staff manage every TLD, whoever runs it.
+        (ICANN, OTHER, RSP, True),
+        (ICANN, OTHER, None, True),
+        # The registry operator manages its own TLD, with or without an RSP of record.
+        ("registry-operator", OPERATOR, RSP, True),
+        ("registry-operator", OPERATOR, None, True),
+        # The RSP of record manages it too.
+        ("rsp", RSP, RSP, True),
+        # An RSP that is not (or no longer) of record does not.
+        ("rsp", RSP, None, False),
+        ("rsp", OTHER, RSP, False),
+        # Another operator does not.
+        ("registry-operator", OTHER, RSP, False),
+        ("registry-operator", OTHER, None, False),
+    ],
+)
+def test_can_manage(kind: str, org_id: int, rsp_id: int | None, allowed: bool) -> None:
+    assert can_manage(kind, org_id, OPERATOR, rsp_id) is allowed
+
+
+def test_icann_kind_is_the_stored_kind() -> None:
+    assert ICANN == "icann"
+    # Only the exact kind grants everything; look-alikes do not.
+    for kind in ("ICANN", "Icann", " icann", "icann-staff", ""):
+        assert can_manage(kind, OTHER, OPERATOR, RSP) is False
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(KINDS),
+    st.integers(1, 6),
+    st.integers(1, 6),
+    st.one_of(st.none(), st.integers(1, 6)),
+)
+def test_can_manage_matches_the_stated_rule(
+    kind: str, org_id: int, operator_id: int, rsp_id: int | None
+) -> None:
+    expected = kind == "icann" or org_id in (operator_id, rsp_id)
+    assert can_manage(kind, org_id, operator_id, rsp_id) is expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 10**6), st.integers(1, 10**6))
+def test_no_rsp_of_record_means_only_operator_and_icann(org_id: int, operator_id: int) -> None:
+    assert can_manage("rsp", org_id, operator_id, None) is (org_id == operator_id)
+    assert can_manage("icann", org_id, operator_id, None) is True
