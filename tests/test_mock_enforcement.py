@@ -9,12 +9,11 @@ import pytest
 from sqlalchemy import select, update
 
 from mock_services.enforcement import MOSAPI_DENIED
-from portal.core.tlsa import record_for
 from portal.core.validation import Entry
 from portal.extensions import db
-from portal.models import DecisionLogRow, MosapiSession, Tld
+from portal.models import MosapiSession, Tld
 from portal.services import configuration as cfg
-from portal.services import directory, zone
+from tests.mock_fixtures import last_decision, publish, set_entries
 from tests.pki_helpers import client_cert, load_ca
 
 DOMAIN = "client.alpha-rsp.example"
@@ -28,26 +27,6 @@ PROBES = {
         404,
     ),
 }
-
-
-def set_entries(app, entries, tld_name="alpha"):
-    with app.app_context():
-        tld = db.session.scalars(select(Tld).where(Tld.name == tld_name)).one()
-        cfg.replace_entries(db.session, tld, entries, tld.version, cfg.Actor("test", "cli"))
-
-
-def publish(app, email, name, cert, usage=3, selector=1, matching_type=1):
-    with app.app_context():
-        user = directory.get_user(db.session, email)
-        rec = record_for(cert, usage, selector, matching_type)
-        zone.publish(db.session, user, {"name": name, **rec.as_dict()})
-
-
-def last_decision(app) -> DecisionLogRow:
-    with app.app_context():
-        row = db.session.scalars(select(DecisionLogRow).order_by(DecisionLogRow.id.desc())).first()
-        db.session.expunge(row)
-        return row
 
 
 @pytest.fixture
@@ -160,7 +139,10 @@ def test_dane_ta_for_the_harness_ca(app, world, start_mock, certs_dir, tmp_path,
     publish(app, world.rsp, DOMAIN, ca[0], usage=2, selector=0, matching_type=1)
     right = client_cert(tmp_path, DOMAIN, issuer=ca, stem="right")
     wrong = client_cert(tmp_path, DOMAIN, issuer=ca, san="someone-else.example", stem="wrong")
-    assert probe(server, system, cred=right).status == PROBES[system][3], (last_decision(app).reasons, last_decision(app).cert_subject)
+    assert probe(server, system, cred=right).status == PROBES[system][3], (
+        last_decision(app).reasons,
+        last_decision(app).cert_subject,
+    )
     assert last_decision(app).result == "allowed"
     assert probe(server, system, cred=wrong).status == 401
     assert last_decision(app).reasons[0] == "san-mismatch"
