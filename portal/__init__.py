@@ -120,7 +120,16 @@ def _register_errors(app: Flask) -> None:
     from .api.errors import error_body
 
     @app.errorhandler(CSRFError)
-    def csrf_error(exc: CSRFError) -> tuple[str, int]:
+    def csrf_error(exc: CSRFError) -> Any:
+        if request.path.startswith("/api/"):
+            # The API speaks JSON even when a session-authenticated change lacks its token.
+            return jsonify(
+                error_body(
+                    "csrf_failed",
+                    "Send the page's CSRF token in an X-CSRFToken header, "
+                    "or use an API token (Authorization: Bearer …).",
+                )
+            ), 400
         return render_template(
             "errors/error.html",
             code=400,

@@ -18,6 +18,8 @@ UI_ROUTES = [
     ("GET", "/tlds/{t}?tab=credentials", None),
     ("GET", "/tlds/{t}/history", None),
     ("GET", "/tlds/{t}/credentials", None),
+    ("GET", "/tlds/{t}/decisions", None),
+    ("GET", "/tlds/{t}?tab=decisions&result=denied", None),
     ("GET", "/tlds/{t}/entries", None),
     ("GET", "/tlds/{t}/entries/{e}", None),
     ("GET", "/tlds/{t}/entries/{e}/edit", None),

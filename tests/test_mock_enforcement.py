@@ -283,3 +283,29 @@ def test_rri_basic_on_every_request(app, start_mock, passwords):
     assert outside.status == 403 and "source-not-in-basic-acl" in last_decision(app).reasons
     wrong_account = server.request("GET", path, headers=_basic(*passwords["dea"]))
     assert wrong_account.status == 403 and "account-not-allowed-here" in last_decision(app).reasons
+
+
+def test_the_portal_shows_the_decision_log_per_tld(app, client, world, start_mock, alpha, tmp_path):
+    from tests.conftest import HTMX, api_token, login
+
+    other = client_cert(tmp_path, DOMAIN, stem="intruder")
+    server = start_mock("mosapi")
+    server.request("GET", "/ry/alpha/v2/monitoring/state", cred=alpha)
+    denied = server.request("GET", "/ry/alpha/v2/monitoring/state", cred=other, source="127.0.0.5")
+    decision_id = denied.decision.split(";")[0]
+    login(client, world.op_a)
+    html = client.get("/tlds/alpha?tab=decisions&result=denied", headers=HTMX).get_data(
+        as_text=True
+    )
+    assert f"<td>{decision_id}</td>" in html and "tlsa-mismatch" in html and "127.0.0.5" in html
+    assert "allowed (200)" not in html
+    token = api_token(app, world.op_a)
+    body = client.get(
+        "/api/v1/tlds/alpha/decisions?result=allowed", headers={"Authorization": f"Bearer {token}"}
+    ).get_json()
+    assert [d["result"] for d in body["decisions"]] == ["allowed"]
+    assert body["decisions"][0]["cert_spki_sha256"] == alpha.spki_sha256()
+    # another operator's user sees nothing of alpha's log
+    stranger = app.test_client()
+    login(stranger, world.op_b)
+    assert stranger.get("/tlds/alpha/decisions").status_code == 404

@@ -6,8 +6,9 @@ from flask import Response, g, jsonify, request
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import DecisionLogRow, Scenario, Submission, as_utc, utcnow
+from ..models import Scenario, Submission, as_utc, utcnow
 from ..services import zone
+from ..services.decisions import decision_log
 from ..services.directory import tld_for_user
 from ..services.errors import Invalid, NotFound
 from . import bp
@@ -77,33 +78,8 @@ def decisions(name: str) -> Response:
     result = request.args.get("result")
     if limit is None or result not in (None, "allowed", "denied"):
         return api_error(400, "invalid_query", "result is allowed or denied; limit a whole number.")
-    stmt = select(DecisionLogRow).where(DecisionLogRow.tld == tld.name)
-    if result:
-        stmt = stmt.where(DecisionLogRow.result == result)
-    rows = db.session.scalars(stmt.order_by(DecisionLogRow.id.desc()).limit(limit))
     return jsonify(
-        {
-            "tld": tld.name,
-            "decisions": [
-                {
-                    "id": r.id,
-                    "at": as_utc(r.created_at).isoformat(),  # type: ignore[union-attr]
-                    "system": r.system,
-                    "endpoint": r.endpoint,
-                    "method": r.method,
-                    "source_address": r.source_address,
-                    "cert_spki_sha256": r.cert_spki_sha256,
-                    "cert_subject": r.cert_subject,
-                    "auth_path": r.auth_path,
-                    "result": r.result,
-                    "status_code": r.status_code,
-                    "reasons": r.reasons,
-                    "warnings": r.warnings,
-                    "matched_entry": r.matched_entry,
-                }
-                for r in rows
-            ],
-        }
+        {"tld": tld.name, "decisions": decision_log(db.session, tld.name, result, limit)}
     )
 
 
@@ -130,7 +106,9 @@ def scenario_put(name: str) -> Response:
         return _not_found(name)
     body = request.get_json(silent=True)
     doc = body.get("scenario", body) if isinstance(body, dict) else body
-    value, errors = validate_scenario(doc)
+    # Normalised with the current time, so relative incident starts become absolute and
+    # incident IDs stay stable from call to call.
+    value, errors = validate_scenario(doc, now=utcnow())
     if value is None:
         return api_error(
             400,

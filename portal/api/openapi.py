@@ -33,6 +33,224 @@ TLD_PARAM = {
 }
 
 
+LIMIT_PARAM = {
+    "name": "limit",
+    "in": "query",
+    "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
+}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _mock_paths() -> dict[str, Any]:
+    """Routes that serve the mock servers: harness zone, decision log, scenarios, reports."""
+    return {
+        "/tlsa-records": {
+            "get": {
+                "summary": "The harness zone's TLSA records (optionally at one name)",
+                "parameters": [{"name": "name", "in": "query", "schema": {"type": "string"}}],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "records": {"type": "array", "items": _ref("TlsaRecord")}
+                            },
+                        },
+                        "Records",
+                    ),
+                    **_errors(400, 401),
+                },
+            },
+            "post": {
+                "summary": "Publish a TLSA record in the harness zone",
+                "description": "Any user may publish at a free name; the name then belongs to "
+                "the publisher's organisation (its users and ICANN staff may change it).",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _ref("TlsaRecordInput")}},
+                },
+                "responses": {
+                    "201": _json(_ref("TlsaRecord"), "Published"),
+                    **_errors(400, 401),
+                },
+            },
+        },
+        "/tlsa-records/{record_id}": {
+            "parameters": [
+                {"name": "record_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+            ],
+            "delete": {
+                "summary": "Remove a TLSA record (publisher's organisation or ICANN staff)",
+                "responses": {"204": {"description": "Removed"}, **_errors(401, 404)},
+            },
+        },
+        "/tlds/{tld}/decisions": {
+            "parameters": [TLD_PARAM],
+            "get": {
+                "summary": "The mocks' decision log for the TLD, newest first",
+                "parameters": [
+                    {
+                        "name": "result",
+                        "in": "query",
+                        "schema": {"type": "string", "enum": ["allowed", "denied"]},
+                    },
+                    LIMIT_PARAM,
+                ],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "tld": {"type": "string"},
+                                "decisions": {"type": "array", "items": _ref("Decision")},
+                            },
+                        },
+                        "Decisions",
+                    ),
+                    **_errors(400, 401, 404),
+                },
+            },
+        },
+        "/tlds/{tld}/scenario": {
+            "parameters": [TLD_PARAM],
+            "get": {
+                "summary": "The TLD's MoSAPI scenario (overrides of the generated data)",
+                "responses": {
+                    "200": _json(_ref("ScenarioDocument"), "Scenario"),
+                    **_errors(401, 404),
+                },
+            },
+            "put": {
+                "summary": "Set the TLD's MoSAPI scenario; the next MoSAPI call reflects it",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                },
+                "responses": {
+                    "200": _json(_ref("ScenarioDocument"), "Saved"),
+                    **_errors(400, 401, 404),
+                },
+            },
+        },
+        "/tlds/{tld}/submissions": {
+            "parameters": [TLD_PARAM],
+            "get": {
+                "summary": "Reports the RRI mock accepted for the TLD, newest first",
+                "parameters": [LIMIT_PARAM],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "tld": {"type": "string"},
+                                "submissions": {"type": "array", "items": _ref("Submission")},
+                            },
+                        },
+                        "Submissions",
+                    ),
+                    **_errors(400, 401, 404),
+                },
+            },
+        },
+        "/tlds/{tld}/submissions/{submission_id}": {
+            "parameters": [
+                TLD_PARAM,
+                {
+                    "name": "submission_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer"},
+                },
+            ],
+            "get": {
+                "summary": "One accepted report body, byte for byte, with its content type",
+                "responses": {"200": {"description": "The body as received"}, **_errors(401, 404)},
+            },
+        },
+    }
+
+
+def _mock_schemas() -> dict[str, Any]:
+    return {
+        "TlsaRecordInput": {
+            "type": "object",
+            "required": ["name", "usage", "selector", "matching_type", "data"],
+            "properties": {
+                "name": {"type": "string"},
+                "usage": {"type": "integer", "enum": [0, 1, 2, 3]},
+                "selector": {"type": "integer", "enum": [0, 1]},
+                "matching_type": {"type": "integer", "enum": [0, 1, 2]},
+                "data": {"type": "string", "description": "hexadecimal"},
+                "ttl": {"type": "integer", "minimum": 60, "maximum": 86400},
+            },
+        },
+        "TlsaRecord": {
+            "type": "object",
+            "required": [
+                "id",
+                "name",
+                "usage",
+                "selector",
+                "matching_type",
+                "data",
+                "presentation",
+            ],
+            "properties": {
+                "id": {"type": "integer"},
+                "name": {"type": "string"},
+                "usage": {"type": "integer"},
+                "selector": {"type": "integer"},
+                "matching_type": {"type": "integer"},
+                "data": {"type": "string"},
+                "ttl": {"type": "integer"},
+                "presentation": {"type": "string"},
+                "created_by": {"type": "string"},
+                "created_at": {"type": "string", "format": "date-time"},
+            },
+        },
+        "Decision": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "at": {"type": "string", "format": "date-time"},
+                "system": {"type": "string", "enum": ["mosapi", "rri"]},
+                "endpoint": {"type": "string"},
+                "method": {"type": "string"},
+                "source_address": {"type": "string"},
+                "cert_spki_sha256": {"type": ["string", "null"]},
+                "cert_subject": {"type": ["string", "null"]},
+                "auth_path": {"type": "string"},
+                "result": {"type": "string", "enum": ["allowed", "denied"]},
+                "status_code": {"type": "integer"},
+                "reasons": {"type": "array", "items": {"type": "string"}},
+                "warnings": {"type": "array", "items": {"type": "string"}},
+                "matched_entry": {"type": ["string", "null"]},
+            },
+        },
+        "ScenarioDocument": {
+            "type": "object",
+            "required": ["tld", "scenario"],
+            "properties": {"tld": {"type": "string"}, "scenario": {"type": "object"}},
+        },
+        "Submission": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "kind": {"type": "string"},
+                "key": {"type": "string"},
+                "content_type": {"type": "string"},
+                "size": {"type": "integer"},
+                "sha256": {"type": "string"},
+                "received_at": {"type": "string", "format": "date-time"},
+                "decision_id": {"type": ["integer", "null"]},
+            },
+        },
+    }
+
+
 def build_spec() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
@@ -136,6 +354,7 @@ def build_spec() -> dict[str, Any]:
                     },
                 },
             },
+            **_mock_paths(),
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -226,6 +445,7 @@ def build_spec() -> dict[str, Any]:
                         },
                     },
                 },
+                **_mock_schemas(),
                 "Detail": {
                     "type": "object",
                     "properties": {

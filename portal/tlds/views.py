@@ -20,13 +20,15 @@ from ..core.validation import (
 from ..extensions import db
 from ..models import ACCOUNT_LABELS, AccountKind, Tld
 from ..services import configuration as cfg
+from ..services.decisions import decision_log
 from ..services.directory import list_tlds, tld_for_user
 from ..services.errors import Conflict, Invalid, NotFound
 from ..templating import fragment, is_htmx, page_or_fragment
 from . import bp
 from .forms import BasicAclForm, EntryForm, EntryUpdateForm, PasswordForm, RemoveForm
 
-TABS = ("entries", "history", "credentials")
+TABS = ("entries", "history", "credentials", "decisions")
+DECISIONS_LIMIT = 200
 HISTORY_LIMIT = 200
 
 
@@ -99,6 +101,10 @@ def _tab_context(tld: Tld, tab: str) -> dict[str, Any]:
         ctx["form"] = EntryForm(formdata=None, version=tld.version)
     elif tab == "history":
         ctx["events"] = _history(tld)
+    elif tab == "decisions":
+        result = request.args.get("result")
+        ctx["result"] = result if result in ("allowed", "denied") else None
+        ctx["decisions"] = decision_log(db.session, tld.name, ctx["result"], DECISIONS_LIMIT)
     elif tab == "credentials":
         ctx["accounts"] = _accounts(tld)
         ctx["acl_text"] = "\n".join(tld.basic_ip_acl or [])
@@ -121,6 +127,15 @@ def history(name: str) -> Response:
     tld = load_tld(name)
     return page_or_fragment(
         "tlds/detail.html", "tlds/_history.html", **_tab_context(tld, "history")
+    )
+
+
+@bp.route("/<name>/decisions")
+@login_required
+def decisions(name: str) -> Response:
+    tld = load_tld(name)
+    return page_or_fragment(
+        "tlds/detail.html", "tlds/_decisions.html", **_tab_context(tld, "decisions")
     )
 
 
