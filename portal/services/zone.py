@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..core.tlsa import DEFAULT_TTL, TlsaRecord, validate_record
 from ..core.validation import Finding, validate_domain_name
-from ..models import ChangeCounter, OrgKind, TlsaRecordRow, User
+from ..models import ChangeCounter, OrgKind, TlsaRecordRow, User, as_utc
 from .errors import Invalid, NotFound
 
 TLSA_COUNTER = "tlsa"
@@ -41,7 +41,7 @@ def record_json(row: TlsaRecordRow) -> dict[str, Any]:
         "ttl": row.ttl,
         "presentation": record.presentation(row.name, row.ttl),
         "created_by": row.created_by,
-        "created_at": row.created_at.isoformat(),
+        "created_at": as_utc(row.created_at).isoformat(),  # type: ignore[union-attr]
     }
 
 
