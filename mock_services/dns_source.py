@@ -106,6 +106,17 @@ class _Cached:
     expires: float
 
 
+@dataclass(frozen=True)
+class DnsCheck:
+    records: tuple[TlsaRecord, ...]
+    validated: bool
+    problem: str | None
+
+
+def _records(rrset: Any) -> tuple[TlsaRecord, ...]:
+    return tuple(TlsaRecord(rd.usage, rd.selector, rd.mtype, bytes(rd.cert)) for rd in rrset)
+
+
 class DnsTlsaSource:
     """`lookup(name) -> LookupResult` from a validating resolver, cached by TTL."""
 
@@ -207,11 +218,31 @@ class DnsTlsaSource:
             return LookupResult(), self._negative_ttl([answer.response])
         if not answer.response.flags & dns.flags.AD:
             return LookupResult(error=NOT_VALIDATED), self.error_ttl
-        records = tuple(
-            TlsaRecord(rd.usage, rd.selector, rd.mtype, bytes(rd.cert)) for rd in answer.rrset
-        )
         ttl = min(answer.chaining_result.minimum_ttl, self.max_positive_ttl)
-        return LookupResult(records), ttl
+        return LookupResult(_records(answer.rrset)), ttl
+
+    def check(self, name: str) -> DnsCheck:
+        """One uncached query for a person ("Check DNS"): the records even when the answer is
+        not validated, and whether it was."""
+        key = name.strip().rstrip(".").lower()
+        try:
+            answer = self.resolver.resolve(
+                dns.name.from_text(key or "."),
+                dns.rdatatype.TLSA,
+                search=False,
+                raise_on_no_answer=False,
+            )
+        except dns.resolver.NXDOMAIN as exc:
+            validated = any(r.flags & dns.flags.AD for r in exc.responses().values())
+            return DnsCheck((), validated, "NXDOMAIN: the name does not exist")
+        except (dns.exception.DNSException, OSError) as exc:
+            return DnsCheck(
+                (), False, f"the resolver {self.host}:{self.port} did not answer: {exc}"
+            )
+        validated = bool(answer.response.flags & dns.flags.AD)
+        if answer.rrset is None:
+            return DnsCheck((), validated, "the name exists but holds no TLSA record")
+        return DnsCheck(_records(answer.rrset), validated, None)
 
     def _negative_ttl(self, responses: Iterable[Any]) -> float:
         ttls = []

@@ -71,10 +71,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from .auth import bp as auth_bp
     from .tlds import bp as tlds_bp
     from .tokens import bp as tokens_bp
+    from .workbench import bp as workbench_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(tlds_bp)
     app.register_blueprint(tokens_bp)
+    app.register_blueprint(workbench_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # bearer tokens only: no ambient credential to forge
 
@@ -147,6 +149,14 @@ def _register_errors(app: Flask) -> None:
                 429: "rate_limited",
             }.get(exc.code or 500, "http_error")
             return jsonify(error_body(code, exc.description or exc.name)), exc.code
+        if exc.code == 413 and request.headers.get("HX-Request") == "true":
+            from .core.validation import Finding
+
+            limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+            return render_template(
+                "workbench/_errors.html",
+                findings=[Finding("form", f"The upload is too large: at most {limit} MiB.")],
+            ), 413
         if exc.code == 429 and request.endpoint == "auth.login":
             from .auth.views import render_login
 

@@ -20,7 +20,7 @@ HTMX_CONFIG = json.dumps(
         "responseHandling": [
             {"code": "204", "swap": False},
             {"code": "[23]..", "swap": True},
-            {"code": "(409|422)", "swap": True, "error": False},
+            {"code": "(409|413|422)", "swap": True, "error": False},
             {"code": "[45]..", "swap": False, "error": True},
         ],
     }

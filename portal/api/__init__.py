@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from . import mock_routes, routes  # noqa: E402,F401
+from . import certificates, mock_routes, routes  # noqa: E402,F401

@@ -47,8 +47,13 @@ def tlsa_list() -> Response:
 
 @bp.post("/tlsa-records")
 def tlsa_publish() -> Response:
+    body = request.get_json(silent=True)
+    if isinstance(body, dict) and "certificate" in body:
+        from .certificates import publish_from_certificate
+
+        return publish_from_certificate()
     try:
-        row, notes = zone.publish(db.session, g.api_user, request.get_json(silent=True))
+        row, notes = zone.publish(db.session, g.api_user, body)
     except Invalid as exc:
         return api_error(400, "validation_failed", "The record was not published.", exc.findings)
     body = zone.record_json(row) | {"warnings": [f.as_dict() for f in notes]}

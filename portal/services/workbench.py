@@ -1,0 +1,197 @@
+"""Certificate workbench operations shared by the portal page, the API and the CLI.
+
+Keys generated here go back to the caller and nowhere else: not the database, not a file,
+not a log.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from sqlalchemy.orm import Session
+
+from ..core import certificates as cw
+from ..core.tlsa import CertFacts, match_chain
+from ..core.validation import Finding, validate_domain_name
+from ..models import User
+from . import zone
+from .errors import Invalid
+
+
+def harness_issuer(certs_dir: str | Path) -> cw.Issuer:
+    from mock_services.harness_pki import ensure_material
+
+    material = ensure_material(Path(certs_dir))
+    key = serialization.load_pem_private_key(material.ca_key.read_bytes(), None)
+    return cw.Issuer(material.load_ca(), key)
+
+
+def _validity(params: dict[str, Any]) -> cw.Validity:
+    return cw.validity(
+        params.get("days"),
+        params.get("not_before"),
+        params.get("not_after"),
+        params.get("validity_preset") or None,
+    )
+
+
+def _text(params: dict[str, Any], key: str) -> str | None:
+    value = params.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise Invalid([Finding(key, f"{key} must be text.")])
+    return value
+
+
+def _chain_pem(chain: list[Any]) -> str:
+    return "".join(cw.pem(c) for c in chain)
+
+
+def generate(params: Any, certs_dir: str | Path, mosapi_url: str) -> dict[str, Any]:
+    """{domain_name, key_type, days|not_before+not_after|validity_preset, issuer, extra_sans,
+    key_passphrase, pkcs12_password} → certificate, chain, private key (once), PKCS#12, TLSA."""
+    if not isinstance(params, dict):
+        raise Invalid([Finding("body", "Send a JSON object.")])
+    try:
+        extra = params.get("extra_sans") or []
+        if isinstance(extra, str):
+            extra = [x for x in extra.replace(",", " ").split() if x]
+        if not isinstance(extra, list):
+            raise Invalid([Finding("extra_sans", "extra_sans must be a list of domain names.")])
+        issuer_kind = params.get("issuer", "self")
+        made = cw.generate(
+            params.get("domain_name"),
+            params.get("key_type") or cw.DEFAULT_KEY_TYPE,
+            issuer_kind,
+            _validity(params),
+            harness_issuer(certs_dir) if issuer_kind == "harness" else None,
+            extra,
+        )
+        passphrase = _text(params, "key_passphrase")
+        p12_password = _text(params, "pkcs12_password")
+        name = made.certificate.subject.rfc4514_string().removeprefix("CN=")
+        result: dict[str, Any] = {
+            "certificate": cw.pem(made.certificate),
+            "chain": _chain_pem(made.chain),
+            "private_key": cw.key_pem(made.private_key, passphrase),
+            "private_key_encrypted": bool(passphrase),
+            "info": cw.describe(made.certificate),
+            "tlsa": cw.tlsa_for(made.certificate, made.chain, name),
+            "snippets": cw.snippets(name, mosapi_url),
+            "notes": made.notes,
+        }
+        if p12_password:
+            result["pkcs12"] = cw.b64(
+                cw.pkcs12_bytes(made.private_key, made.certificate, made.chain, p12_password, name)
+            )
+        return result
+    except cw.WorkbenchError as exc:
+        raise Invalid(exc.findings) from exc
+
+
+def sign_csr(params: Any, certs_dir: str | Path) -> dict[str, Any]:
+    if not isinstance(params, dict):
+        raise Invalid([Finding("body", "Send a JSON object {csr, days}.")])
+    csr = params.get("csr")
+    if isinstance(csr, str):
+        csr = csr.encode()
+    if not isinstance(csr, bytes) or not csr.strip():
+        raise Invalid([Finding("csr", "Give the CSR in PEM (or DER) form.")])
+    try:
+        issuer = harness_issuer(certs_dir)
+        cert = cw.sign_csr(csr, _validity(params), issuer)
+    except cw.WorkbenchError as exc:
+        raise Invalid(exc.findings) from exc
+    name = cert.subject.rfc4514_string().removeprefix("CN=")
+    return {
+        "certificate": cw.pem(cert),
+        "chain": cw.pem(issuer.cert),
+        "info": cw.describe(cert),
+        "tlsa": cw.tlsa_for(cert, [issuer.cert], name),
+    }
+
+
+def inspect(params: Any) -> dict[str, Any]:
+    data = params.get("certificate") if isinstance(params, dict) else None
+    if isinstance(data, str):
+        data = data.encode()
+    if not isinstance(data, bytes) or not data.strip():
+        raise Invalid([Finding("certificate", "Give a certificate or chain (PEM or DER).")])
+    try:
+        return cw.inspect(data)
+    except cw.WorkbenchError as exc:
+        raise Invalid(exc.findings) from exc
+
+
+RECORD_KINDS = {"3 1 1": (3, 1, 1), "3 0 1": (3, 0, 1), "2 0 1": (2, 0, 1)}
+
+
+def publish_from_certificate(session: Session, user: User, params: Any) -> list[dict[str, Any]]:
+    """Publish the TLSA records of a certificate (or chain) at a name; default `3 1 1`."""
+    if not isinstance(params, dict):
+        raise Invalid([Finding("body", "Send a JSON object.")])
+    info = inspect(params)
+    kinds = params.get("records") or ["3 1 1"]
+    if not isinstance(kinds, list) or any(k not in RECORD_KINDS for k in kinds):
+        raise Invalid([Finding("records", f"records is a list of {', '.join(RECORD_KINDS)}.")])
+    name = params.get("name") or info["tlsa"][0]["name"]
+    published = []
+    by_kind = {f"{r['usage']} {r['selector']} {r['matching_type']}": r for r in info["tlsa"]}
+    for kind in kinds:
+        record = by_kind.get(kind)
+        if record is None:
+            raise Invalid([Finding("records", f"{kind} needs the issuing CA in the chain.")])
+        row, _ = zone.publish(
+            session,
+            user,
+            {
+                "name": name,
+                "usage": record["usage"],
+                "selector": record["selector"],
+                "matching_type": record["matching_type"],
+                "data": record["data"],
+            },
+        )
+        published.append(zone.record_json(row))
+    return published
+
+
+def check_dns(name: Any, certificate: Any, resolver_setting: str) -> dict[str, Any]:
+    """Ask the configured validating resolver for the TLSA records at `name`; say whether the
+    answer was DNSSEC-validated and whether each record matches the given certificate."""
+    from mock_services.dns_source import DnsTlsaSource
+
+    checked = validate_domain_name(name, "name")
+    if checked.value is None:
+        raise Invalid(checked.errors)
+    chain = []
+    if certificate:
+        data = certificate.encode() if isinstance(certificate, str) else certificate
+        try:
+            chain = [CertFacts(c) for c in cw.order_chain(cw.load_certificates(data))]
+        except cw.WorkbenchError as exc:
+            raise Invalid(exc.findings) from exc
+    try:
+        source = DnsTlsaSource.from_setting(resolver_setting)
+    except ValueError as exc:
+        raise Invalid([Finding("resolver", str(exc))]) from exc
+    result = source.check(checked.value)
+    records = []
+    for record in result.records:
+        entry: dict[str, Any] = {
+            **record.as_dict(),
+            "presentation": record.presentation(checked.value),
+        }
+        if chain:
+            entry["matches"] = match_chain([record], chain, checked.value).matched
+        records.append(entry)
+    return {
+        "name": checked.value,
+        "resolver": resolver_setting,
+        "validated": result.validated,
+        "problem": result.problem,
+        "records": records,
+    }
