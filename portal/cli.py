@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import func, select
 
+from .cli_cert import CERT_COMMANDS
 from .services import directory, tokens
 from .services.errors import ServiceError
 
@@ -224,7 +225,15 @@ def demo_command(if_empty: bool) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (serve_command, org_group, user_group, token_group, tld_group, demo_command):
+    for command in (
+        serve_command,
+        org_group,
+        user_group,
+        token_group,
+        tld_group,
+        demo_command,
+        *CERT_COMMANDS,
+    ):
         app.cli.add_command(command)
 
 

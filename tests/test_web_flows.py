@@ -412,3 +412,33 @@ def test_api_tokens_page_shows_token_once_and_revokes(app, client, world):
         client.get("/api/v1/tlds", headers={"Authorization": f"Bearer {api_token}"}).status_code
         == 401
     )
+
+
+def test_adding_an_entry_works_without_javascript(app, client, world):
+    login(client, world.op_a)
+    page = client.get("/tlds/alpha").get_data(as_text=True)
+    assert 'name="form_version" value="1"' in page
+    r = client.post(
+        "/tlds/alpha/entries",
+        data={
+            "domain_name": "nojs.example",
+            "roles": ["mosapi-slam"],
+            "ip_acl": "127.0.0.1/32",
+            "form_version": "1",
+            "csrf_token": csrf_from(page),
+        },
+    )
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "<html" in html and "Added entry nojs.example" in html
+    stale = client.post(
+        "/tlds/alpha/entries",
+        data={
+            "domain_name": "late.example",
+            "roles": ["mosapi-slam"],
+            "ip_acl": "127.0.0.1/32",
+            "form_version": "1",
+            "csrf_token": csrf_from(page),
+        },
+    )
+    assert stale.status_code == 409 and "Not saved" in stale.get_data(as_text=True)
+    assert version(app) == 2

@@ -70,7 +70,28 @@ def _mock_paths() -> dict[str, Any]:
                 "the publisher's organisation (its users and ICANN staff may change it).",
                 "requestBody": {
                     "required": True,
-                    "content": {"application/json": {"schema": _ref("TlsaRecordInput")}},
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "oneOf": [
+                                    _ref("TlsaRecordInput"),
+                                    {
+                                        "type": "object",
+                                        "required": ["certificate"],
+                                        "description": "publish the records of a certificate",
+                                        "properties": {
+                                            "certificate": {"type": "string"},
+                                            "name": {"type": "string"},
+                                            "records": {
+                                                "type": "array",
+                                                "items": {"enum": ["3 1 1", "3 0 1", "2 0 1"]},
+                                            },
+                                        },
+                                    },
+                                ]
+                            }
+                        }
+                    },
                 },
                 "responses": {
                     "201": _json(_ref("TlsaRecord"), "Published"),
@@ -173,8 +194,113 @@ def _mock_paths() -> dict[str, Any]:
     }
 
 
-def _mock_schemas() -> dict[str, Any]:
+def _workbench_paths() -> dict[str, Any]:
+    def post(summary: str, body: str, answer: str, description: str = "") -> dict[str, Any]:
+        return {
+            "post": {
+                "summary": summary,
+                **({"description": description} if description else {}),
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _ref(body)}},
+                },
+                "responses": {"200": _json(_ref(answer), "Done"), **_errors(400, 401)},
+            }
+        }
+
     return {
+        "/certificates": post(
+            "Generate a key and a clientAuth certificate",
+            "GenerateInput",
+            "Issued",
+            "The answer carries the private key once; the harness keeps no copy.",
+        ),
+        "/certificates/sign-csr": post(
+            "Sign a CSR with the harness CA (the key stays with you)", "SignInput", "Issued"
+        ),
+        "/certificates/inspect": post(
+            "Describe a certificate or chain and the TLSA records that bind it",
+            "InspectInput",
+            "Inspection",
+        ),
+        "/dns-check": post(
+            "Ask the configured validating resolver for the TLSA records at a name",
+            "DnsCheckInput",
+            "DnsCheck",
+        ),
+    }
+
+
+def _mock_schemas() -> dict[str, Any]:
+    tlsa_list = {"type": "array", "items": {"type": "object"}}
+    return {
+        "GenerateInput": {
+            "type": "object",
+            "required": ["domain_name"],
+            "properties": {
+                "domain_name": {"type": "string"},
+                "key_type": {
+                    "type": "string",
+                    "enum": ["ec-p256", "ec-p384", "rsa-2048", "rsa-3072", "rsa-4096", "ed25519"],
+                },
+                "issuer": {"type": "string", "enum": ["self", "harness"]},
+                "days": {"type": "integer", "minimum": 1, "maximum": 3650},
+                "not_before": {"type": "string", "format": "date-time"},
+                "not_after": {"type": "string", "format": "date-time"},
+                "validity_preset": {"type": "string", "enum": ["expired", "not-yet-valid"]},
+                "extra_sans": {"type": "array", "items": {"type": "string"}},
+                "key_passphrase": {"type": "string"},
+                "pkcs12_password": {"type": "string"},
+            },
+        },
+        "SignInput": {
+            "type": "object",
+            "required": ["csr"],
+            "properties": {
+                "csr": {"type": "string", "description": "PEM"},
+                "days": {"type": "integer", "minimum": 1, "maximum": 3650},
+            },
+        },
+        "InspectInput": {
+            "type": "object",
+            "required": ["certificate"],
+            "properties": {"certificate": {"type": "string", "description": "PEM"}},
+        },
+        "Issued": {
+            "type": "object",
+            "required": ["certificate", "chain", "tlsa", "info"],
+            "properties": {
+                "certificate": {"type": "string"},
+                "chain": {"type": "string"},
+                "private_key": {"type": "string", "description": "generate only, shown once"},
+                "pkcs12": {"type": "string", "description": "base64, when a password was given"},
+                "tlsa": tlsa_list,
+                "info": {"type": "object"},
+                "snippets": {"type": "object"},
+            },
+        },
+        "Inspection": {
+            "type": "object",
+            "required": ["certificates", "tlsa"],
+            "properties": {
+                "certificates": {"type": "array", "items": {"type": "object"}},
+                "tlsa": tlsa_list,
+            },
+        },
+        "DnsCheckInput": {
+            "type": "object",
+            "required": ["name"],
+            "properties": {"name": {"type": "string"}, "certificate": {"type": "string"}},
+        },
+        "DnsCheck": {
+            "type": "object",
+            "properties": {
+                "name": {"type": "string"},
+                "validated": {"type": "boolean"},
+                "problem": {"type": ["string", "null"]},
+                "records": tlsa_list,
+            },
+        },
         "TlsaRecordInput": {
             "type": "object",
             "required": ["name", "usage", "selector", "matching_type", "data"],
@@ -355,6 +481,7 @@ def build_spec() -> dict[str, Any]:
                 },
             },
             **_mock_paths(),
+            **_workbench_paths(),
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

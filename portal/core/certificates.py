@@ -254,7 +254,7 @@ def generate(
     harness: Issuer | None = None,
     extra_sans: Sequence[Any] = (),
 ) -> Generated:
-    if key_type not in KEY_TYPES:
+    if not isinstance(key_type, str) or key_type not in KEY_TYPES:
         raise _fail(
             "key_type", f"Unknown key type {key_type!r}; choose one of {', '.join(KEY_TYPES)}."
         )
@@ -351,12 +351,11 @@ def load_certificates(data: bytes) -> list[x509.Certificate]:
             f"The file is larger than {MAX_UPLOAD_BYTES // 1024} KiB; "
             "a certificate chain is a few KiB.",
         )
+    if b"-----BEGIN" in data and b"-----BEGIN CERTIFICATE-----" not in data:
+        # Outside the try below: a WorkbenchError is a ValueError and would lose this message.
+        raise _fail("certificate", "The PEM holds no CERTIFICATE block (is it a key or a CSR?).")
     try:
         if b"-----BEGIN" in data:
-            if b"-----BEGIN CERTIFICATE-----" not in data:
-                raise _fail(
-                    "certificate", "The PEM holds no CERTIFICATE block (is it a key or a CSR?)."
-                )
             certs = x509.load_pem_x509_certificates(data)
         else:
             certs = [x509.load_der_x509_certificate(data)]
@@ -374,9 +373,15 @@ def _issued_by(child: x509.Certificate, parent: x509.Certificate) -> bool:
 
 
 def order_chain(certs: list[x509.Certificate]) -> list[x509.Certificate]:
-    """Leaf first, each issued by the next; refuse certificates that are not one chain."""
+    """Leaf first, each issued by the next; refuse certificates that are not one chain.
+
+    A chain given CA first (as some tools write it) is turned round."""
     if len(certs) == 1:
         return certs
+    if not _issued_by(certs[0], certs[1]) and all(
+        _issued_by(child, parent) for parent, child in zip(certs, certs[1:], strict=False)
+    ):
+        return certs[::-1]
     for i, cert in enumerate(certs[:-1]):
         if not _issued_by(cert, certs[i + 1]):
             raise _fail(

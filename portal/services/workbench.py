@@ -135,15 +135,40 @@ def publish_from_certificate(session: Session, user: User, params: Any) -> list[
         raise Invalid([Finding("body", "Send a JSON object.")])
     info = inspect(params)
     kinds = params.get("records") or ["3 1 1"]
-    if not isinstance(kinds, list) or any(k not in RECORD_KINDS for k in kinds):
+    if not isinstance(kinds, list) or any(
+        not isinstance(k, str) or k not in RECORD_KINDS for k in kinds
+    ):
         raise Invalid([Finding("records", f"records is a list of {', '.join(RECORD_KINDS)}.")])
+    kinds = list(dict.fromkeys(kinds))
     name = params.get("name") or info["tlsa"][0]["name"]
     published = []
     by_kind = {f"{r['usage']} {r['selector']} {r['matching_type']}": r for r in info["tlsa"]}
+    # Everything that can be checked is checked before the first record is stored (each
+    # zone.publish commits): a refusal leaves the zone as it was.
     for kind in kinds:
-        record = by_kind.get(kind)
-        if record is None:
+        if kind not in by_kind:
             raise Invalid([Finding("records", f"{kind} needs the issuing CA in the chain.")])
+    owner = validate_domain_name(name, "name").value
+    held = zone.records_at(session, owner) if owner is not None else []
+    # (A name of another organisation: zone.publish refuses the first record, storing nothing.)
+    if owner is not None and zone._may_edit(user, held[0].organisation_id if held else None):
+        stored = {(r.usage, r.selector, r.matching_type, r.data) for r in held}
+        for kind in kinds:
+            r = by_kind[kind]
+            if (r["usage"], r["selector"], r["matching_type"], r["data"]) in stored:
+                raise Invalid([Finding("data", f"{owner} already holds this {kind} record.")])
+        if len(held) + len(kinds) > zone.MAX_RECORDS_PER_NAME:
+            raise Invalid(
+                [
+                    Finding(
+                        "name",
+                        f"{owner} holds {len(held)} records; {len(kinds)} more would pass "
+                        f"the limit of {zone.MAX_RECORDS_PER_NAME}.",
+                    )
+                ]
+            )
+    for kind in kinds:
+        record = by_kind[kind]
         row, _ = zone.publish(
             session,
             user,

@@ -9,11 +9,23 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import Length, Optional
 
 
 class VersionedForm(FlaskForm):
-    version = IntegerField("version", validators=[InputRequired()])
+    """HTMX requests send the page's current version (#tld-version, kept up to date out of
+    band); a plain form post without JavaScript sends the version the form was rendered with."""
+
+    version = IntegerField("version", validators=[Optional()])
+    form_version = IntegerField("form_version", validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:  # type: ignore[override]
+        if not super().validate(extra_validators):
+            return False
+        return self.expected_version() is not None
+
+    def expected_version(self) -> int | None:
+        return self.version.data if self.version.data is not None else self.form_version.data
 
 
 class EntryForm(VersionedForm):

@@ -238,7 +238,9 @@ def add_entry(name: str) -> Response:
     if checked.value is None:
         return _entry_form_response(tld, form, 422, findings=by_field(checked.findings))
     try:
-        cfg.add_entry(db.session, tld, checked.value, form.version.data or 0, actor(), limits())
+        cfg.add_entry(
+            db.session, tld, checked.value, form.expected_version() or 0, actor(), limits()
+        )
     except Invalid as exc:
         return _entry_form_response(tld, form, 422, findings=by_field(exc.findings))
     except Conflict as exc:
@@ -317,7 +319,7 @@ def update_entry(name: str, entry_id: int) -> Response:
             entry_id,
             form.roles.data or [],
             form.ip_acl.data or "",
-            form.version.data or 0,
+            form.expected_version() or 0,
             actor(),
             limits(),
         )
@@ -347,7 +349,7 @@ def remove_entry(name: str, entry_id: int) -> Response:
         abort(400)
     domain = entry.domain_name
     try:
-        cfg.remove_entry(db.session, tld, entry_id, form.version.data or 0, actor())
+        cfg.remove_entry(db.session, tld, entry_id, form.expected_version() or 0, actor())
     except Conflict as exc:
         return retarget(
             fragment("tlds/_conflict.html", 409, tld=tld, conflict=exc),
@@ -389,7 +391,7 @@ def set_password(name: str) -> Response:
             tld,
             kind,
             form.password.data or "",
-            form.version.data or 0,
+            form.expected_version() or 0,
             actor(),
             confirm=form.confirm.data or "",
         )
@@ -412,7 +414,7 @@ def set_basic_acl(name: str) -> Response:
         abort(400)
     text = form.basic_ip_acl.data or ""
     try:
-        cfg.set_basic_acl(db.session, tld, text, form.version.data or 0, actor(), limits())
+        cfg.set_basic_acl(db.session, tld, text, form.expected_version() or 0, actor(), limits())
     except Invalid as exc:
         return _credentials_response(tld, 422, acl_findings=exc.findings, acl_text=text)
     except Conflict as exc:

@@ -1,0 +1,403 @@
+"""`tlsauth cert new|sign-csr|inspect` and `tlsauth tlsa`: the certificate workbench (issue 4) on
+the command line, through the same service module as the portal page and the API.
+
+Private keys made here go to the user's output folder only (PKCS#8, mode 0600), never to the
+database, the harness's certs folder or the terminal. Every output file is first written to a
+temporary file in the output folder and renamed into place once all of them are complete, so a
+refusal or an error leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from .core import certificates as cw
+from .core.tlsa import TlsaRecord
+from .core.validation import validate_domain_name
+from .services import directory, workbench
+from .services.errors import ServiceError
+
+PUBLIC_MODE = 0o644
+SECRET_MODE = 0o600
+RECORD_KINDS = tuple(workbench.RECORD_KINDS)
+
+
+def _fail(exc: ServiceError) -> click.ClickException:
+    return click.ClickException(str(exc))
+
+
+def _read_secret(prompt: str, what: str) -> str:
+    """One secret: a hidden, confirmed prompt on a terminal, else the next line of stdin."""
+    if sys.stdin.isatty():
+        return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        raise click.ClickException(f"No {what} on standard input.")
+    return line
+
+
+def _read_upload(path: Path) -> bytes:
+    """The file's bytes, read only far enough for the service to refuse an oversized one."""
+    try:
+        with path.open("rb") as fh:
+            return fh.read(cw.MAX_UPLOAD_BYTES + 1)
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+
+def _mosapi_url() -> str:
+    return f"https://localhost:{current_app.config['MOSAPI_PORT']}"
+
+
+def _refuse_existing(paths: Iterable[Path], force: bool) -> None:
+    if force:
+        return
+    existing = [str(p) for p in paths if p.exists() or p.is_symlink()]
+    if existing:
+        raise click.ClickException(
+            f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''}; "
+            "nothing was written (use --force to overwrite)."
+        )
+
+
+def _write_all(files: list[tuple[Path, bytes, int]], force: bool) -> None:
+    """Write (path, content, mode) files all or none: temporary files, then renames."""
+    _refuse_existing((p for p, _, _ in files), force)
+    temps: list[tuple[str, Path]] = []
+    made_dirs: list[Path] = []
+    try:
+        for path, content, mode in files:
+            if not path.parent.is_dir():
+                missing = [path.parent, *(p for p in path.parent.parents if not p.exists())]
+                path.parent.mkdir(parents=True)
+                made_dirs += [p for p in missing if p not in made_dirs]
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            temps.append((tmp, path))
+            with os.fdopen(fd, "wb") as fh:
+                os.fchmod(fh.fileno(), mode)
+                fh.write(content)
+        _refuse_existing((p for p, _, _ in files), force)
+        for tmp, path in temps:
+            os.replace(tmp, path)
+    except OSError as exc:
+        for tmp, _ in temps:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        for folder in made_dirs:
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+        raise click.ClickException(
+            f"could not write the files: {exc}; nothing was written."
+        ) from exc
+
+
+def _echo_records(records: list[dict[str, Any]]) -> None:
+    for r in records:
+        click.echo(f"{r['presentation']}  ; {r['meaning']}")
+
+
+def _validity_params(
+    days: int | None, not_before: str | None, not_after: str | None, preset: str | None
+) -> dict[str, Any]:
+    ranged = not_before is not None or not_after is not None
+    if sum((days is not None, ranged, preset is not None)) > 1:
+        raise click.UsageError(
+            "Give one of --days, --not-before/--not-after or --preset, not several."
+        )
+    if not_before is not None and not_after is None:
+        raise click.UsageError("--not-before needs --not-after.")
+    return {
+        "days": days,
+        "not_before": not_before,
+        "not_after": not_after,
+        "validity_preset": preset,
+    }
+
+
+# --------------------------------------------------------------------------- cert
+
+
+@click.group("cert")
+def cert_group() -> None:
+    """Certificate workbench: client certificates, CSR signing, inspection."""
+
+
+@cert_group.command("new")
+@click.argument("domain")
+@click.option(
+    "--key-type",
+    type=click.Choice(list(cw.KEY_TYPES)),
+    default=cw.DEFAULT_KEY_TYPE,
+    show_default=True,
+)
+@click.option("--days", type=int, default=None, help="Valid for N days from now (default 90).")
+@click.option("--not-before", default=None, metavar="T", help="Start, e.g. 2026-12-01T00:00Z.")
+@click.option("--not-after", default=None, metavar="T", help="End (with --not-before, or alone).")
+@click.option("--preset", type=click.Choice(list(cw.PRESETS)), default=None)
+@click.option(
+    "--issuer", "issuer", type=click.Choice(["self", "harness"]), default="self", show_default=True
+)
+@click.option("--extra-san", "extra_sans", multiple=True, metavar="NAME", help="Repeatable.")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the files (created if missing).",
+)
+@click.option("--p12", is_flag=True, help="Also write <domain>.p12 (password from stdin/prompt).")
+@click.option(
+    "--key-passphrase-stdin",
+    is_flag=True,
+    help="Encrypt the key with a passphrase read from stdin (first line) or a prompt.",
+)
+@click.option("--force", is_flag=True, help="Overwrite existing files.")
+@with_appcontext
+def cert_new(
+    domain: str,
+    key_type: str,
+    days: int | None,
+    not_before: str | None,
+    not_after: str | None,
+    preset: str | None,
+    issuer: str,
+    extra_sans: tuple[str, ...],
+    out_dir: Path,
+    p12: bool,
+    key_passphrase_stdin: bool,
+    force: bool,
+) -> None:
+    """Make a clientAuth certificate and key for DOMAIN into --out; print its TLSA records.
+
+    Writes DOMAIN.pem, DOMAIN.key (PKCS#8, mode 0600), DOMAIN-chain.pem (the issuing CA, with
+    --issuer harness) and DOMAIN.p12 (with --p12). With --key-passphrase-stdin and --p12 both,
+    standard input holds the key passphrase on its first line, the PKCS#12 password on its
+    second.
+    """
+    params: dict[str, Any] = {
+        "domain_name": domain,
+        "key_type": key_type,
+        "issuer": issuer,
+        "extra_sans": list(extra_sans),
+        **_validity_params(days, not_before, not_after, preset),
+    }
+    checked = validate_domain_name(domain)
+    if checked.value is None:
+        raise click.ClickException("; ".join(f.message for f in checked.errors))
+    name = checked.value
+    paths = {
+        "certificate": out_dir / f"{name}.pem",
+        "private key": out_dir / f"{name}.key",
+        "chain": out_dir / f"{name}-chain.pem",
+        "PKCS#12": out_dir / f"{name}.p12",
+    }
+    if issuer != "harness":
+        del paths["chain"]
+    if not p12:
+        del paths["PKCS#12"]
+    if out_dir.exists() and not out_dir.is_dir():
+        raise click.ClickException(f"{out_dir} is not a folder.")
+    _refuse_existing(paths.values(), force)
+    if key_passphrase_stdin:
+        params["key_passphrase"] = _read_secret("Key passphrase", "key passphrase")
+    if p12:
+        params["pkcs12_password"] = _read_secret("PKCS#12 password", "PKCS#12 password")
+    try:
+        made = workbench.generate(params, current_app.config["CERTS_DIR"], _mosapi_url())
+    except ServiceError as exc:
+        raise _fail(exc) from exc
+    contents = {
+        "certificate": (made["certificate"].encode(), PUBLIC_MODE),
+        "private key": (made["private_key"].encode(), SECRET_MODE),
+        "chain": (made["chain"].encode(), PUBLIC_MODE),
+        "PKCS#12": (base64.b64decode(made.get("pkcs12", "")), SECRET_MODE),
+    }
+    _write_all([(path, *contents[what]) for what, path in paths.items()], force)
+    info = made["info"]
+    click.echo(f"{info['subject']}, issued by {info['issuer']}")
+    click.echo(f"valid {info['not_before']} to {info['not_after']} ({info['validity_note']})")
+    for what, path in paths.items():
+        extra = ""
+        if what == "private key":
+            extra = " (PKCS#8, mode 0600, " + (
+                "encrypted)" if made["private_key_encrypted"] else "not encrypted)"
+            )
+        elif what == "PKCS#12":
+            extra = " (mode 0600)"
+        click.echo(f"{what + ':':13} {path}{extra}")
+    for note in made["notes"]:
+        click.echo(f"note: {note}")
+    click.echo(f"TLSA records (publish one at {name}):")
+    _echo_records(made["tlsa"])
+    if issuer == "harness":
+        click.echo("DANE-TA (2 0 1) needs the client to send the chain: leaf then CA.")
+    ca_file = Path(current_app.config["CERTS_DIR"]) / "harness-ca.pem"
+    click.echo(
+        f"try: curl --cacert {ca_file} --cert {paths['certificate']} "
+        f"--key {paths['private key']} {_mosapi_url()}/ry/<tld>/v2/monitoring/state"
+    )
+
+
+@cert_group.command("sign-csr")
+@click.argument("csr_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--days", type=int, default=None, help="Valid for N days from now (default 90).")
+@click.option(
+    "--out",
+    "out_file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the certificate (PEM).",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@with_appcontext
+def cert_sign_csr(csr_file: Path, days: int | None, out_file: Path, force: bool) -> None:
+    """Issue a clientAuth certificate from the harness CA for CSR_FILE (PEM or DER PKCS#10)."""
+    _refuse_existing([out_file], force)
+    data = _read_upload(csr_file)
+    try:
+        signed = workbench.sign_csr({"csr": data, "days": days}, current_app.config["CERTS_DIR"])
+    except ServiceError as exc:
+        raise _fail(exc) from exc
+    _write_all([(out_file, signed["certificate"].encode(), PUBLIC_MODE)], force)
+    info = signed["info"]
+    click.echo(f"certificate: {out_file}")
+    click.echo(f"{info['subject']} ({', '.join(info['sans'])}), issued by {info['issuer']}")
+    click.echo(f"valid {info['not_before']} to {info['not_after']}")
+    click.echo(f"issuing CA: {Path(current_app.config['CERTS_DIR']) / 'harness-ca.pem'}")
+    click.echo("TLSA records:")
+    _echo_records(signed["tlsa"])
+
+
+def _report(result: dict[str, Any]) -> None:
+    certs = result["certificates"]
+    for i, c in enumerate(certs):
+        role = "leaf" if i == 0 else "issuer"
+        click.echo(f"Certificate {i + 1} of {len(certs)} ({role})")
+        bits = f", {c['key_bits']} bits" if c["key_bits"] else ""
+        eku = ", ".join(c["extended_key_usage"]) or "(none)"
+        for label, value in (
+            ("subject", c["subject"]),
+            ("SANs", ", ".join(c["sans"]) or "(none)"),
+            ("issuer", c["issuer"] + (" (self-signed)" if c["self_signed"] else "")),
+            ("serial", c["serial"]),
+            ("not before", c["not_before"]),
+            ("not after", c["not_after"]),
+            ("valid now", f"{'yes' if c['valid_now'] else 'no'} ({c['validity_note']})"),
+            ("key", f"{c['key_type']}{bits}"),
+            ("CA", "yes" if c["ca"] else "no"),
+            ("EKU", eku),
+            ("SHA-256", c["sha256_fingerprint"]),
+            ("SPKI SHA-256", c["spki_sha256"]),
+        ):
+            click.echo(f"  {label:13} {value}")
+        if i == 0 and c["extended_key_usage"] and "clientAuth" not in c["extended_key_usage"]:
+            click.echo("  warning: no clientAuth in the EKU; TLS clients will not use it.")
+    click.echo("TLSA records:")
+    _echo_records(result["tlsa"])
+
+
+@cert_group.command("inspect")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def cert_inspect(file: Path, as_json: bool) -> None:
+    """Describe a certificate or a chain (PEM or DER) and the TLSA records that bind it."""
+    try:
+        result = workbench.inspect({"certificate": _read_upload(file)})
+    except ServiceError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+    else:
+        _report(result)
+
+
+# --------------------------------------------------------------------------- tlsa
+
+
+def _kinds(records: tuple[str, ...]) -> list[str]:
+    kinds: list[str] = []
+    for raw in records:
+        kind = " ".join(raw.split())
+        if kind not in workbench.RECORD_KINDS:
+            raise click.UsageError(
+                f"--records {raw!r}: choose among {', '.join(repr(k) for k in RECORD_KINDS)}."
+            )
+        if kind not in kinds:
+            kinds.append(kind)
+    return kinds
+
+
+@click.command("tlsa")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--name", default=None, help="Owner name (default: the certificate's first SAN).")
+@click.option(
+    "--records",
+    "records",
+    multiple=True,
+    metavar='"U S M"',
+    help='Which records: "3 1 1", "3 0 1", "2 0 1" (repeatable; publishing defaults to 3 1 1).',
+)
+@click.option("--publish", is_flag=True, help="Store the records in the harness zone.")
+@click.option("--as", "as_email", default=None, metavar="EMAIL", help="The publishing user.")
+@with_appcontext
+def tlsa_command(
+    file: Path, name: str | None, records: tuple[str, ...], publish: bool, as_email: str | None
+) -> None:
+    """Print the TLSA records of a certificate (or chain); --publish stores them."""
+    kinds = _kinds(records)
+    if publish and not as_email:
+        raise click.UsageError("--publish needs --as EMAIL (the user who publishes).")
+    if as_email and not publish:
+        raise click.UsageError("--as only applies with --publish.")
+    if name is not None:
+        checked = validate_domain_name(name, "name")
+        if checked.value is None:
+            raise click.ClickException("; ".join(f.message for f in checked.errors))
+        name = checked.value
+    data = _read_upload(file)
+    try:
+        info = workbench.inspect({"certificate": data})
+    except ServiceError as exc:
+        raise _fail(exc) from exc
+    available = {f"{r['usage']} {r['selector']} {r['matching_type']}": r for r in info["tlsa"]}
+    for kind in kinds:
+        if kind not in available:
+            raise click.ClickException(
+                f"{kind} needs the issuing CA: give the chain (leaf then CA) in {file}."
+            )
+    if publish:
+        from .extensions import db
+
+        session = db.session
+        try:
+            user = directory.get_user(session, as_email or "")
+            published = workbench.publish_from_certificate(
+                session,
+                user,
+                {"certificate": data, "name": name, "records": kinds or ["3 1 1"]},
+            )
+        except ServiceError as exc:
+            raise _fail(exc) from exc
+        click.echo(f"published in the harness zone as {user.email}:")
+        for row in published:
+            click.echo(row["presentation"])
+        return
+    owner = name or info["tlsa"][0]["name"]
+    for kind in kinds or list(available):
+        r = available[kind]
+        record = TlsaRecord(r["usage"], r["selector"], r["matching_type"], bytes.fromhex(r["data"]))
+        click.echo(f"{record.presentation(owner, r['ttl'])}  ; {r['meaning']}")
+
+
+CERT_COMMANDS = (cert_group, tlsa_command)
