@@ -61,6 +61,10 @@ def _mosapi_url() -> str:
 
 
 def _refuse_existing(paths: Iterable[Path], force: bool) -> None:
+    paths = list(paths)
+    folders = [str(p) for p in paths if p.is_dir()]
+    if folders:
+        raise click.ClickException(f"{', '.join(folders)}: a folder is in the way.")
     if force:
         return
     existing = [str(p) for p in paths if p.exists() or p.is_symlink()]
@@ -90,16 +94,18 @@ def _write_all(files: list[tuple[Path, bytes, int]], force: bool) -> None:
         _refuse_existing((p for p, _, _ in files), force)
         for tmp, path in temps:
             os.replace(tmp, path)
-    except OSError as exc:
+    except BaseException as exc:
         for tmp, _ in temps:
             if os.path.exists(tmp):
                 os.unlink(tmp)
         for folder in made_dirs:
             if folder.is_dir() and not any(folder.iterdir()):
                 folder.rmdir()
-        raise click.ClickException(
-            f"could not write the files: {exc}; nothing was written."
-        ) from exc
+        if isinstance(exc, OSError):
+            raise click.ClickException(
+                f"could not write the files: {exc}; nothing was written."
+            ) from exc
+        raise
 
 
 def _echo_records(records: list[dict[str, Any]]) -> None:
@@ -370,6 +376,10 @@ def tlsa_command(
         info = workbench.inspect({"certificate": data})
     except ServiceError as exc:
         raise _fail(exc) from exc
+    if name is None and info["tlsa"][0]["name"] not in info["certificates"][0]["sans"]:
+        raise click.ClickException(
+            f"the certificate in {file} has no DNS name in its subjectAltName: give --name."
+        )
     available = {f"{r['usage']} {r['selector']} {r['matching_type']}": r for r in info["tlsa"]}
     for kind in kinds:
         if kind not in available:

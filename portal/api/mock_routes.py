@@ -9,21 +9,10 @@ from ..extensions import db
 from ..models import Scenario, Submission, as_utc, utcnow
 from ..services import zone
 from ..services.decisions import decision_log
-from ..services.directory import tld_for_user
 from ..services.errors import Invalid, NotFound
 from . import bp
 from .errors import api_error
-
-
-def _tld(name: str):
-    try:
-        return tld_for_user(db.session, g.api_user, name)
-    except NotFound:
-        return None
-
-
-def _not_found(name: str) -> Response:
-    return api_error(404, "not_found", f"No TLD “{name}” that you may manage.")
+from .routes import _not_found, _tld_or_404
 
 
 def _limit(default: int = 100, most: int = 1000) -> int | None:
@@ -76,7 +65,7 @@ def tlsa_delete(record_id: int) -> Response:
 
 @bp.get("/tlds/<name>/decisions")
 def decisions(name: str) -> Response:
-    tld = _tld(name)
+    tld = _tld_or_404(name)
     if tld is None:
         return _not_found(name)
     limit = _limit()
@@ -93,7 +82,7 @@ def decisions(name: str) -> Response:
 
 @bp.get("/tlds/<name>/scenario")
 def scenario_get(name: str) -> Response:
-    tld = _tld(name)
+    tld = _tld_or_404(name)
     if tld is None:
         return _not_found(name)
     row = db.session.get(Scenario, tld.id)
@@ -106,7 +95,7 @@ def scenario_put(name: str) -> Response:
 
     from ..core.validation import Finding
 
-    tld = _tld(name)
+    tld = _tld_or_404(name)
     if tld is None:
         return _not_found(name)
     body = request.get_json(silent=True)
@@ -136,7 +125,7 @@ def scenario_put(name: str) -> Response:
 
 @bp.get("/tlds/<name>/submissions")
 def submissions(name: str) -> Response:
-    tld = _tld(name)
+    tld = _tld_or_404(name)
     if tld is None:
         return _not_found(name)
     limit = _limit()
@@ -179,7 +168,7 @@ def submissions(name: str) -> Response:
 
 @bp.get("/tlds/<name>/submissions/<int:submission_id>")
 def submission_body(name: str, submission_id: int) -> Response:
-    tld = _tld(name)
+    tld = _tld_or_404(name)
     row = db.session.get(Submission, submission_id) if tld else None
     if tld is None or row is None or row.tld != tld.name:
         return _not_found(name)

@@ -141,6 +141,11 @@ def publish_from_certificate(session: Session, user: User, params: Any) -> list[
         raise Invalid([Finding("records", f"records is a list of {', '.join(RECORD_KINDS)}.")])
     kinds = list(dict.fromkeys(kinds))
     name = params.get("name") or info["tlsa"][0]["name"]
+    if not params.get("name") and name not in info["certificates"][0]["sans"]:
+        # inspect() shows a placeholder name for a certificate without a DNS name.
+        raise Invalid(
+            [Finding("name", "The certificate names no domain: give the name to publish at.")]
+        )
     published = []
     by_kind = {f"{r['usage']} {r['selector']} {r['matching_type']}": r for r in info["tlsa"]}
     # Everything that can be checked is checked before the first record is stored (each

@@ -121,31 +121,27 @@ def detail(name: str) -> Response:
     return page_or_fragment("tlds/detail.html", f"tlds/_{tab}.html", **_tab_context(tld, tab))
 
 
+def _tab(name: str, tab: str) -> Response:
+    tld = load_tld(name)
+    return page_or_fragment("tlds/detail.html", f"tlds/_{tab}.html", **_tab_context(tld, tab))
+
+
 @bp.route("/<name>/history")
 @login_required
 def history(name: str) -> Response:
-    tld = load_tld(name)
-    return page_or_fragment(
-        "tlds/detail.html", "tlds/_history.html", **_tab_context(tld, "history")
-    )
+    return _tab(name, "history")
 
 
 @bp.route("/<name>/decisions")
 @login_required
 def decisions(name: str) -> Response:
-    tld = load_tld(name)
-    return page_or_fragment(
-        "tlds/detail.html", "tlds/_decisions.html", **_tab_context(tld, "decisions")
-    )
+    return _tab(name, "decisions")
 
 
 @bp.route("/<name>/credentials")
 @login_required
 def credentials(name: str) -> Response:
-    tld = load_tld(name)
-    return page_or_fragment(
-        "tlds/detail.html", "tlds/_credentials.html", **_tab_context(tld, "credentials")
-    )
+    return _tab(name, "credentials")
 
 
 @bp.route("/<name>/entries")
