@@ -208,20 +208,22 @@ def test_oversized_body_is_refused_and_the_server_keeps_serving(app, rri):
     ctx = ssl.create_default_context(cafile=str(server.ca_file))
     ctx.load_cert_chain(str(cred.cert_file), str(cred.key_file))
     size = 60 * 1024 * 1024
-    with socket.create_connection(("127.0.0.1", server.port), timeout=20) as raw:
-        with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
-            tls.sendall(
-                b"PUT /report/registry-functions-activity/alpha/2026-01 HTTP/1.1\r\n"
-                b"Host: localhost\r\nContent-Type: text/csv\r\n"
-                + f"Content-Length: {size}\r\n\r\n".encode()
-            )
-            chunk = b"0" * (1024 * 1024)
-            try:
-                for _ in range(60):
-                    tls.sendall(chunk)
-            except OSError:
-                pass  # the server may close as soon as it has answered
-            reply = tls.recv(4096)
+    with (
+        socket.create_connection(("127.0.0.1", server.port), timeout=20) as raw,
+        ctx.wrap_socket(raw, server_hostname="localhost") as tls,
+    ):
+        tls.sendall(
+            b"PUT /report/registry-functions-activity/alpha/2026-01 HTTP/1.1\r\n"
+            b"Host: localhost\r\nContent-Type: text/csv\r\n"
+            + f"Content-Length: {size}\r\n\r\n".encode()
+        )
+        chunk = b"0" * (1024 * 1024)
+        try:
+            for _ in range(60):
+                tls.sendall(chunk)
+        except OSError:
+            pass  # the server may close as soon as it has answered
+        reply = tls.recv(4096)
     assert reply.startswith(b"HTTP/1.1 413"), reply[:200]
     answer = server.request(
         "PUT",
