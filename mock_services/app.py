@@ -80,6 +80,7 @@ def create_mock_app(system: str, overrides: dict[str, Any] | None = None) -> Fla
         anchors=(material.load_ca(),),
         trusted_proxies=_trusted(app.config["TRUSTED_PROXIES"]),
         explain=app.config["EXPLAIN_HEADER"],
+        serialize_writes=app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"),
     )
     app.config["HARNESS_MATERIAL"] = material
     views = importlib.import_module(f"mock_services.{system}.views")

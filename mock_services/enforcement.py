@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 from collections import OrderedDict
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from threading import Lock
@@ -45,6 +46,10 @@ MOSAPI_DENIED = (
 RRI_BAD_PASSWORD = "Invalid User and/or Password"  # noqa: S105 - the answer text
 DECISION_HEADER = "X-TLSAuth-Decision"
 SESSION_COOKIE = "id"
+
+
+# Built once: the decision log insert is on every request's path.
+_LOG_INSERT = insert(DecisionLogRow.__table__).returning(DecisionLogRow.__table__.c.id)
 
 
 class PasswordChecker:
@@ -91,6 +96,7 @@ class Enforcer:
         anchors: tuple[Any, ...] = (),
         trusted_proxies: tuple[Network, ...] = (),
         explain: bool = True,
+        serialize_writes: bool = False,
     ) -> None:
         self.system = system
         self.cache = cache
@@ -99,6 +105,9 @@ class Enforcer:
         self.trusted_proxies = trusted_proxies
         self.explain = explain
         self.passwords = PasswordChecker()
+        # SQLite has one writer at a time; threads queueing on a lock beat threads sleeping in
+        # SQLite's busy handler (which backs off up to 100 ms per retry).
+        self.write_lock: Any = Lock() if serialize_writes else nullcontext()
 
     # ------------------------------------------------------------------ facts
 
@@ -211,11 +220,9 @@ class Enforcer:
             "warnings": decision.warnings,
             "matched_entry": decision.matched_entry,
         }
-        result = session.execute(
-            insert(DecisionLogRow).values(**values).returning(DecisionLogRow.id)
-        )
-        decision_id = int(result.scalar_one())
-        session.commit()
+        with self.write_lock:
+            decision_id = int(session.execute(_LOG_INSERT, values).scalar_one())
+            session.commit()
         return decision_id
 
     def denial(self, decision: Decision) -> Response:

@@ -9,14 +9,32 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from portal.core.decision import AccountPolicy, LookupResult, TldPolicy
 from portal.core.tlsa import TlsaRecord
-from portal.models import BasicAccount, ChangeCounter, Tld, TlsaRecordRow, TlsClientAuthEntry
+from portal.models import (
+    BasicAccount,
+    ChangeCounter,
+    Scenario,
+    Tld,
+    TlsaRecordRow,
+    TlsClientAuthEntry,
+)
 
 TLSA_COUNTER = "tlsa"
+SCENARIO_COUNTER = "scenario"
+
+
+# Built once (it runs on every request): the TLD's version and id, and the zone's serial.
+_TLD = bindparam("tld")
+_VERSIONS = select(
+    select(Tld.version).where(Tld.name == _TLD).scalar_subquery(),
+    select(ChangeCounter.value).where(ChangeCounter.name == TLSA_COUNTER).scalar_subquery(),
+    select(Tld.id).where(Tld.name == _TLD).scalar_subquery(),
+    select(ChangeCounter.value).where(ChangeCounter.name == SCENARIO_COUNTER).scalar_subquery(),
+)
 
 
 @dataclass
@@ -30,16 +48,27 @@ class PolicyCache:
         self._lock = threading.Lock()
         self._policies: dict[str, TldPolicy] = {}
         self._zone = _Zone(-1, {})
+        self._scenarios: dict[str, dict] = {}
+        self._scenario_serial = -1
 
     def versions(self, session: Session, tld: str) -> tuple[int | None, int, int | None]:
         """(TLD version or None, harness zone serial, TLD id) in one round trip."""
-        version = select(Tld.version).where(Tld.name == tld).scalar_subquery()
-        tld_id = select(Tld.id).where(Tld.name == tld).scalar_subquery()
-        serial = (
-            select(ChangeCounter.value).where(ChangeCounter.name == TLSA_COUNTER).scalar_subquery()
-        )
-        row = session.execute(select(version, serial, tld_id)).one()
+        row = session.execute(_VERSIONS, {"tld": tld}).one()
+        if (row[3] or 0) != self._scenario_serial:
+            self._load_scenarios(session, row[3] or 0)
         return row[0], row[1] or 0, row[2]
+
+    def _load_scenarios(self, session: Session, serial: int) -> None:
+        rows = session.execute(
+            select(Tld.name, Scenario.data).join(Scenario, Scenario.tld_id == Tld.id)
+        )
+        scenarios = {name: data for name, data in rows}
+        with self._lock:
+            self._scenarios, self._scenario_serial = scenarios, serial
+
+    def scenario(self, tld: str) -> dict | None:
+        """The TLD's MoSAPI scenario as of this request's version check."""
+        return self._scenarios.get(tld)
 
     def lookup(self, session: Session, tld: str) -> tuple[TldPolicy | None, int | None]:
         """The TLD's policy (None if the TLD does not exist) and its id; refreshes the zone too."""

@@ -11,16 +11,17 @@ from flask import Response, jsonify, request
 from sqlalchemy import delete, select
 
 from portal.extensions import db
-from portal.models import MaintenanceWindow, Scenario, Tld, as_utc, utcnow
+from portal.models import MaintenanceWindow, as_utc, utcnow
 
 SERVICES = ("DNS", "DNSSEC", "RDDS", "RDAP", "EPP")
 MAX_WINDOW_DESCRIPTION = 500
 
 
 def scenario_for(tld: str) -> dict[str, Any] | None:
-    return db.session.scalar(
-        select(Scenario.data).join(Tld, Tld.id == Scenario.tld_id).where(Tld.name == tld)
-    )
+    """The TLD's scenario from the policy cache (checked on this request's version query)."""
+    from .app import enforcer
+
+    return enforcer().cache.scenario(tld)
 
 
 def json_error(status: int, message: str, **extra: Any) -> Response:

@@ -79,6 +79,10 @@ def make_server(
         shutdown_timeout=5,
         request_queue_size=128,
     )
+    # cheroot closes idle keep-alive connections beyond this many; allow one per worker.
+    server.keep_alive_conn_limit = max(threads, 10)
+    # cheroot closes idle keep-alive connections beyond this many; allow one per worker.
+    server.keep_alive_conn_limit = max(threads, 10)
     # cheroot answers 413 itself above this size, before the application reads anything.
     server.max_request_body_size = max_request_body
     if certificate and private_key:

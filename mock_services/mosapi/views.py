@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
@@ -112,8 +114,15 @@ def logout(tld: str) -> Response:
 # --------------------------------------------------------------------------- monitoring
 
 
+@lru_cache(maxsize=4096)
+def _state(tld: str, scenario: str, minute: int) -> dict[str, Any]:
+    # data.state depends on `now` only through its minute: one computation per minute.
+    return data.state(tld, json.loads(scenario), datetime.fromtimestamp(minute * 60, UTC))
+
+
 def state(tld: str) -> Response:
-    return jsonify(data.state(tld, shared.scenario_for(tld), _now()))
+    scenario = json.dumps(shared.scenario_for(tld), sort_keys=True)
+    return jsonify(_state(tld, scenario, int(_now().timestamp()) // 60))
 
 
 def alarmed(tld: str, svc: str) -> Response:

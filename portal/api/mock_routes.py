@@ -116,6 +116,7 @@ def scenario_put(name: str) -> Response:
         db.session.add(row)
     else:
         row.data, row.updated_at, row.updated_by = value, utcnow(), g.api_user.email
+    zone.bump_counter(db.session, "scenario")  # the mocks reload scenarios on the next call
     db.session.commit()
     return jsonify({"tld": tld.name, "scenario": value})
 
