@@ -369,7 +369,7 @@ def wait_ready(server: Server, setup: Setup, timeout: float = 90.0) -> None:
     raise SystemExit(f"{server.label} did not answer 200 ({last}); its log:\n{tail}")
 
 
-def start_mock(setup: Setup, threads: int | None, tweaks: str = "") -> Server:
+def start_mock(setup: Setup, threads: int | None, tweaks: str = "", workers: int = 1) -> Server:
     """`tlsauth serve mosapi`; with tweaks, this script serves the mock with bench-only changes
     (see serve_mock_variant) to measure what a suggested improvement would bring."""
     port = free_port()
@@ -381,6 +381,7 @@ def start_mock(setup: Setup, threads: int | None, tweaks: str = "") -> Server:
     }
     if threads:
         env["TLSAUTH_MOCK_THREADS"] = str(threads)
+    env["TLSAUTH_MOCK_WORKERS"] = str(workers)
     log = setup.tmp / f"mock{'-' + tweaks if tweaks else ''}.log"
     if tweaks:
         cmd = [sys.executable, str(Path(__file__).resolve()), "--serve-mock-variant", tweaks]
@@ -392,7 +393,8 @@ def start_mock(setup: Setup, threads: int | None, tweaks: str = "") -> Server:
         cmd, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, cwd=setup.tmp
     )
     label = f"mock + {tweaks}" if tweaks else MOCK
-    server = Server(label, port, proc, log, expect_decision=True)
+    # TLSAUTH_MOCK_WORKERS > 1 forks worker processes: their CPU counts too.
+    server = Server(label, port, proc, log, True, lambda: children_of(proc.pid))
     wait_ready(server, setup)
     return server
 
@@ -750,7 +752,7 @@ def throughput(setup: Setup, args: argparse.Namespace) -> None:
     try:
         if not args.skip_nginx:
             servers.append(start_nginx(setup, body, args.nginx_workers))
-        servers.append(start_mock(setup, args.mock_threads))
+        servers.append(start_mock(setup, args.mock_threads, workers=args.mock_workers))
         for tweaks in args.what_if or []:
             servers.append(start_mock(setup, args.mock_threads, tweaks))
         if not args.skip_listener:
@@ -1289,6 +1291,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=2, help="load generator processes")
     parser.add_argument("--threads", type=int, default=8, help="threads per generator process")
     parser.add_argument("--mock-threads", type=int, help="TLSAUTH_MOCK_THREADS (default 32)")
+    parser.add_argument(
+        "--mock-workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="TLSAUTH_MOCK_WORKERS (default: the CPU count, like nginx's worker_processes auto)",
+    )
     parser.add_argument("--nginx-workers", default="auto", help="nginx worker_processes")
     parser.add_argument("--skip-nginx", action="store_true", help="no nginx comparison")
     parser.add_argument("--skip-listener", action="store_true", help="no listener-only server")

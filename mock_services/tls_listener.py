@@ -68,6 +68,7 @@ def make_server(
     threads: int = 32,
     name: str = "tlsauth",
     max_request_body: int = 0,
+    reuse_port: bool = False,
 ) -> wsgi.Server:
     """A cheroot server; with certificate/private_key it is a client-certificate TLS listener."""
     server = wsgi.Server(
@@ -78,6 +79,7 @@ def make_server(
         timeout=30,
         shutdown_timeout=5,
         request_queue_size=128,
+        reuse_port=reuse_port,
     )
     # cheroot closes idle keep-alive connections beyond this many; allow one per worker.
     server.keep_alive_conn_limit = max(threads, 10)

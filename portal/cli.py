@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -41,14 +44,22 @@ def _read_password(prompt: str) -> str:
 # --------------------------------------------------------------------------- serve
 
 
-def build_servers(app: Flask, which: str | None, host: str | None, port: int | None) -> list[Any]:
+def build_servers(
+    app: Flask,
+    which: str | None,
+    host: str | None,
+    port: int | None,
+    *,
+    portal: bool = True,
+    reuse_port: bool = False,
+) -> list[Any]:
     """cheroot servers for the portal and/or the mocks; the mocks get the TLS listener."""
     from mock_services.app import create_mock_app
     from mock_services.tls_listener import make_server
 
     cfg = app.config
     servers = []
-    if which in (None, "portal"):
+    if portal and which in (None, "portal"):
         servers.append(
             make_server(
                 app,
@@ -73,6 +84,7 @@ def build_servers(app: Flask, which: str | None, host: str | None, port: int | N
                 threads=cfg["MOCK_THREADS"],
                 name=f"tlsauth-{system}",
                 max_request_body=cfg["MAX_BODY_BYTES"],
+                reuse_port=reuse_port,
             )
         )
     return servers
@@ -90,7 +102,9 @@ def serve_command(which: str | None, host: str | None, port: int | None) -> None
     if which is None and (host or port):
         raise click.UsageError("--host/--port apply to one server: name it (portal, mosapi, rri).")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    servers = build_servers(app, which, host, port)
+    workers = app.config["MOCK_WORKERS"] if which != "portal" else 1
+    children = _fork_mock_workers(app, which, host, port, workers)
+    servers = build_servers(app, which, host, port, reuse_port=workers > 1)
     for server in servers:
         scheme = "https" if server.ssl_adapter else "http"
         click.echo(
@@ -99,7 +113,42 @@ def serve_command(which: str | None, host: str | None, port: int | None) -> None
         )
     if any(s.ssl_adapter for s in servers):
         click.echo(f"clients trust {app.config['CERTS_DIR']}/harness-ca.pem", err=True)
-    serve_until_signalled(servers)
+    if workers > 1:
+        click.echo(f"mocks served by {workers} processes", err=True)
+    try:
+        serve_until_signalled(servers)
+    finally:
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        for pid in children:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+
+
+def _fork_mock_workers(
+    app: Flask, which: str | None, host: str | None, port: int | None, workers: int
+) -> list[int]:
+    """Extra processes serving the mocks on the same ports (SO_REUSEPORT): Python runs one
+    request at a time per process, so this is how the mocks use more than one core. Each
+    child builds its own apps, so no database connection crosses the fork."""
+    from mock_services.tls_listener import serve_until_signalled
+
+    children = []
+    for _ in range(workers - 1):
+        pid = os.fork()
+        if pid == 0:  # child
+            code = 0
+            try:
+                serve_until_signalled(
+                    build_servers(app, which, host, port, portal=False, reuse_port=True)
+                )
+            except BaseException:  # noqa: BLE001 - a child must never return into the CLI
+                code = 1
+            finally:
+                os._exit(code)
+        children.append(pid)
+    return children
 
 
 # --------------------------------------------------------------------------- org / user / token

@@ -36,6 +36,7 @@ SETTINGS: list[tuple[str, str, str]] = [
     ("TLSAUTH_THREADS", "16", "worker threads of the portal's WSGI server"),
     ("TLSAUTH_MOCK_HOST", "127.0.0.1", "listen address of both mocks"),
     ("TLSAUTH_MOCK_THREADS", "32", "worker threads of each mock"),
+    ("TLSAUTH_MOCK_WORKERS", "1", "processes serving each mock (SO_REUSEPORT); >1 uses more cores"),
     ("TLSAUTH_CERTS_DIR", "./certs", "harness CA and server certificate (made on first start)"),
     ("TLSAUTH_MAX_BODY_BYTES", "52428800", "largest request body the mocks accept (50 MiB)"),
     (
@@ -131,6 +132,7 @@ def from_environment() -> dict[str, Any]:
         "THREADS": _int("TLSAUTH_THREADS", 16),
         "MOCK_HOST": os.environ.get("TLSAUTH_MOCK_HOST", "127.0.0.1"),
         "MOCK_THREADS": _int("TLSAUTH_MOCK_THREADS", 32),
+        "MOCK_WORKERS": max(1, _int("TLSAUTH_MOCK_WORKERS", 1)),
         "CERTS_DIR": str(Path(os.environ.get("TLSAUTH_CERTS_DIR", "certs")).resolve()),
         "MAX_BODY_BYTES": _int("TLSAUTH_MAX_BODY_BYTES", 50 * 1024 * 1024),
         "EXPLAIN_HEADER": _bool("TLSAUTH_EXPLAIN_HEADER", True),
