@@ -8,6 +8,7 @@ import hashlib
 import html as html_mod
 import io
 import logging
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -166,6 +167,25 @@ def test_pkcs12_reads_with_openssl(app, client, world, certs, tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert "BEGIN PRIVATE KEY" in out.stdout and body["certificate"].strip() in out.stdout
+    keytool = shutil.which("keytool")
+    if keytool:  # Java reads it too (PBES2/AES + SHA-256 MAC need Java 11+)
+        listing = subprocess.run(
+            [
+                keytool,
+                "-list",
+                "-keystore",
+                str(f),
+                "-storetype",
+                "PKCS12",
+                "-storepass",
+                "s3cret pw",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert listing.returncode == 0, listing.stdout + listing.stderr
+        assert "PrivateKeyEntry" in listing.stdout
 
 
 def _csr(name="csr.rsp.example", **extensions):
