@@ -474,3 +474,63 @@ def test_import_gtlds_names_the_file_line_after_a_multiline_field(runner, tmp_pa
         encoding="utf-8",
     )
     failed(invoke(runner, "tld", "import-gtlds", str(path)), "line 4")
+
+
+def test_serve_starts_portal_and_both_mocks_with_worker_processes(tmp_path: Path):
+    """`tlsauth serve` with no argument: portal + MoSAPI + RRI; with TLSAUTH_MOCK_WORKERS=2 the
+    mocks run in two processes on one port; SIGTERM stops every process."""
+    ports = {name: _free_port() for name in ("portal", "mosapi", "rri")}
+    env = {
+        **os.environ,
+        "TLSAUTH_INSTANCE_DIR": str(tmp_path / "instance"),
+        "TLSAUTH_DATABASE_URL": f"sqlite:///{tmp_path / 'all.sqlite3'}",
+        "TLSAUTH_CERTS_DIR": str(tmp_path / "certs"),
+        "TLSAUTH_SECRET_KEY": "serve-all-secret",
+        "TLSAUTH_PORTAL_PORT": str(ports["portal"]),
+        "TLSAUTH_MOSAPI_PORT": str(ports["mosapi"]),
+        "TLSAUTH_RRI_PORT": str(ports["rri"]),
+        "TLSAUTH_MOCK_WORKERS": "2",
+        "TLSAUTH_THREADS": "4",
+        "TLSAUTH_MOCK_THREADS": "4",
+    }
+    done = subprocess.run(
+        _tlsauth("db", "upgrade"), env=env, cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    log = (tmp_path / "serve.log").open("w+")
+    proc = subprocess.Popen(_tlsauth("serve"), env=env, cwd=ROOT, stdout=log, stderr=log)
+    ca = tmp_path / "certs" / "harness-ca.pem"
+    try:
+        deadline = time.monotonic() + 30
+        answers: dict[str, int] = {}
+        while time.monotonic() < deadline and len(answers) < 3:
+            assert proc.poll() is None, f"serve exited early: {_read(log)}"
+            try:
+                answers["portal"] = requests.get(
+                    f"http://127.0.0.1:{ports['portal']}/login", timeout=2
+                ).status_code
+                answers["mosapi"] = requests.get(
+                    f"https://localhost:{ports['mosapi']}/ry/none/v2/monitoring/state",
+                    verify=str(ca),
+                    timeout=5,
+                ).status_code
+                answers["rri"] = requests.get(
+                    f"https://localhost:{ports['rri']}/info/report/registrar-transactions/none/2026-01",
+                    verify=str(ca),
+                    timeout=5,
+                ).status_code
+            except (requests.ConnectionError, OSError):
+                time.sleep(0.3)
+        assert answers == {"portal": 200, "mosapi": 401, "rri": 401}, _read(log)
+        assert "mocks served by 2 processes" in _read(log)
+        children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True)
+        assert len(children.stdout.split()) == 1, "one forked mock worker expected"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0, _read(log)
+        assert subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True).stdout == b""
+        assert "Traceback" not in _read(log)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+        log.close()
