@@ -19,6 +19,8 @@ UI_ROUTES = [
     ("GET", "/tlds/{t}/history", None),
     ("GET", "/tlds/{t}/credentials", None),
     ("GET", "/tlds/{t}/decisions", None),
+    ("GET", "/tlds/{t}/scenario", None),
+    ("POST", "/tlds/{t}/scenario", {"preset": "dns-down"}),
     ("GET", "/tlds/{t}?tab=decisions&result=denied", None),
     ("GET", "/tlds/{t}/entries", None),
     ("GET", "/tlds/{t}/entries/{e}", None),

@@ -194,3 +194,28 @@ def test_a_slow_upload_blocks_no_one(start_mock, cred):
         assert time.monotonic() - started < 10
     finally:
         slow.close()
+
+
+def test_scenario_from_the_portal_page(app, client, world, mosapi, cred):
+    from tests.conftest import HTMX, login
+
+    token = login(client, world.op_a)
+    h = {**HTMX, "X-CSRFToken": token}
+    page = client.get("/tlds/alpha?tab=scenario").get_data(as_text=True)
+    assert "MoSAPI scenario" in page and 'value="dns-down"' in page
+    r = client.post("/tlds/alpha/scenario", data={"preset": "dns-down"}, headers=h)
+    assert r.status_code == 200 and "Scenario saved" in r.get_data(as_text=True)
+    assert get_json(mosapi, "/ry/alpha/v2/monitoring/state", cred)["status"] == "Down"
+    bad = client.post("/tlds/alpha/scenario", data={"scenario": "{not json"}, headers=h)
+    assert bad.status_code == 422 and "Not JSON" in bad.get_data(as_text=True)
+    bad = client.post(
+        "/tlds/alpha/scenario", data={"scenario": '{"services": {"FTP": {}}}'}, headers=h
+    )
+    assert bad.status_code == 422 and "{not json" not in bad.get_data(as_text=True)
+    r = client.post("/tlds/alpha/scenario", data={"scenario": "{}"}, headers=h)
+    assert r.status_code == 200
+    assert get_json(mosapi, "/ry/alpha/v2/monitoring/state", cred)["status"] == "Up"
+    assert (
+        client.post("/tlds/alpha/scenario", data={"preset": "all-up"}, headers=HTMX).status_code
+        == 400
+    )

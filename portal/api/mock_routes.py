@@ -6,8 +6,8 @@ from flask import Response, g, jsonify, request
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Scenario, Submission, as_utc, utcnow
-from ..services import zone
+from ..models import Submission, as_utc
+from ..services import scenarios, zone
 from ..services.decisions import decision_log
 from ..services.errors import Invalid, NotFound
 from . import bp
@@ -85,39 +85,20 @@ def scenario_get(name: str) -> Response:
     tld = _tld_or_404(name)
     if tld is None:
         return _not_found(name)
-    row = db.session.get(Scenario, tld.id)
-    return jsonify({"tld": tld.name, "scenario": row.data if row else {}})
+    return jsonify({"tld": tld.name, "scenario": scenarios.get(db.session, tld)})
 
 
 @bp.put("/tlds/<name>/scenario")
 def scenario_put(name: str) -> Response:
-    from mock_services.mosapi.data import validate_scenario
-
-    from ..core.validation import Finding
-
     tld = _tld_or_404(name)
     if tld is None:
         return _not_found(name)
     body = request.get_json(silent=True)
     doc = body.get("scenario", body) if isinstance(body, dict) else body
-    # Normalised with the current time, so relative incident starts become absolute and
-    # incident IDs stay stable from call to call.
-    value, errors = validate_scenario(doc, now=utcnow())
-    if value is None:
-        return api_error(
-            400,
-            "validation_failed",
-            "The scenario was not saved.",
-            [Finding(f, m) for f, m in errors],
-        )
-    row = db.session.get(Scenario, tld.id)
-    if row is None:
-        row = Scenario(tld_id=tld.id, data=value, updated_by=g.api_user.email)
-        db.session.add(row)
-    else:
-        row.data, row.updated_at, row.updated_by = value, utcnow(), g.api_user.email
-    zone.bump_counter(db.session, "scenario")  # the mocks reload scenarios on the next call
-    db.session.commit()
+    try:
+        value = scenarios.save(db.session, tld, doc, g.api_user.email)
+    except Invalid as exc:
+        return api_error(400, "validation_failed", "The scenario was not saved.", exc.findings)
     return jsonify({"tld": tld.name, "scenario": value})
 
 

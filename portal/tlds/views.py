@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import abort, current_app, request
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from ..core.validation import (
@@ -20,6 +22,7 @@ from ..core.validation import (
 from ..extensions import db
 from ..models import ACCOUNT_LABELS, AccountKind, Tld
 from ..services import configuration as cfg
+from ..services import scenarios
 from ..services.decisions import decision_log
 from ..services.directory import list_tlds, tld_for_user
 from ..services.errors import Conflict, Invalid, NotFound
@@ -27,7 +30,7 @@ from ..templating import fragment, is_htmx, page_or_fragment
 from . import bp
 from .forms import BasicAclForm, EntryForm, EntryUpdateForm, PasswordForm, RemoveForm
 
-TABS = ("entries", "history", "credentials", "decisions")
+TABS = ("entries", "history", "credentials", "decisions", "scenario")
 DECISIONS_LIMIT = 200
 HISTORY_LIMIT = 200
 
@@ -105,6 +108,9 @@ def _tab_context(tld: Tld, tab: str) -> dict[str, Any]:
         result = request.args.get("result")
         ctx["result"] = result if result in ("allowed", "denied") else None
         ctx["decisions"] = decision_log(db.session, tld.name, ctx["result"], DECISIONS_LIMIT)
+    elif tab == "scenario":
+        ctx["scenario_text"] = json.dumps(scenarios.get(db.session, tld), indent=2)
+        ctx["presets"] = scenarios.PRESETS
     elif tab == "credentials":
         ctx["accounts"] = _accounts(tld)
         ctx["acl_text"] = "\n".join(tld.basic_ip_acl or [])
@@ -136,6 +142,40 @@ def history(name: str) -> Response:
 @login_required
 def decisions(name: str) -> Response:
     return _tab(name, "decisions")
+
+
+@bp.route("/<name>/scenario")
+@login_required
+def scenario(name: str) -> Response:
+    return _tab(name, "scenario")
+
+
+@bp.route("/<name>/scenario", methods=["POST"])
+@login_required
+def save_scenario(name: str) -> Response:
+    tld = load_tld(name)
+    if not FlaskForm().validate():  # CSRF
+        abort(400)
+    preset = request.form.get("preset")
+    text = request.form.get("scenario", "")
+    try:
+        if preset:
+            if preset not in scenarios.PRESETS:
+                raise Invalid([Finding("preset", f"Unknown preset {preset!r}.")])
+            doc: Any = scenarios.PRESETS[preset]
+        else:
+            try:
+                doc = json.loads(text or "{}")
+            except ValueError as exc:
+                raise Invalid([Finding("scenario", f"Not JSON: {exc}.")]) from exc
+        scenarios.save(db.session, tld, doc, current_user.email)
+    except Invalid as exc:
+        ctx = _tab_context(tld, "scenario")
+        ctx.update(scenario_text=text, scenario_findings=exc.findings)
+        return page_or_fragment("tlds/detail.html", "tlds/_scenario.html", 422, **ctx)
+    ctx = _tab_context(tld, "scenario")
+    ctx["message"] = "Scenario saved: the next MoSAPI call reflects it."
+    return page_or_fragment("tlds/detail.html", "tlds/_scenario.html", **ctx)
 
 
 @bp.route("/<name>/credentials")
