@@ -14,13 +14,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from .tlsa import TlsaRecord, record_for, spki_der
+from .tlsa import TlsaRecord, issued_by, record_for, spki_der
 from .validation import Finding, validate_domain_name
 
 KEY_TYPES: dict[str, str] = {
@@ -364,26 +363,18 @@ def load_certificates(data: bytes) -> list[x509.Certificate]:
     return certs
 
 
-def _issued_by(child: x509.Certificate, parent: x509.Certificate) -> bool:
-    try:
-        child.verify_directly_issued_by(parent)
-    except (ValueError, TypeError, InvalidSignature):
-        return False
-    return True
-
-
 def order_chain(certs: list[x509.Certificate]) -> list[x509.Certificate]:
     """Leaf first, each issued by the next; refuse certificates that are not one chain.
 
     A chain given CA first (as some tools write it) is turned round."""
     if len(certs) == 1:
         return certs
-    if not _issued_by(certs[0], certs[1]) and all(
-        _issued_by(child, parent) for parent, child in zip(certs, certs[1:], strict=False)
+    if not issued_by(certs[0], certs[1]) and all(
+        issued_by(child, parent) for parent, child in zip(certs, certs[1:], strict=False)
     ):
         return certs[::-1]
     for i, cert in enumerate(certs[:-1]):
-        if not _issued_by(cert, certs[i + 1]):
+        if not issued_by(cert, certs[i + 1]):
             raise _fail(
                 "certificate",
                 f"Certificate {i + 2} did not issue certificate {i + 1}: the file holds several "

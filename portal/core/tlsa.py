@@ -163,7 +163,7 @@ def _valid_at(cert: x509.Certificate, now: datetime) -> bool:
     return cert.not_valid_before_utc <= now <= cert.not_valid_after_utc
 
 
-def _issued_by(child: x509.Certificate, parent: x509.Certificate) -> bool:
+def issued_by(child: x509.Certificate, parent: x509.Certificate) -> bool:
     try:
         child.verify_directly_issued_by(parent)
     except (ValueError, TypeError, InvalidSignature):
@@ -178,9 +178,9 @@ def _path_to(
     path = [leaf]
     current = leaf
     for _ in range(8):  # bounded: no loops, no absurd chains
-        if _issued_by(current, anchor):
+        if issued_by(current, anchor):
             return [*path, anchor]
-        step = next((c for c in pool if c not in path and _issued_by(current, c)), None)
+        step = next((c for c in pool if c not in path and issued_by(current, c)), None)
         if step is None:
             return None
         path.append(step)
