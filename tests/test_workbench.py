@@ -307,3 +307,38 @@ def test_workbench_page_flows(app, client, world, certs):
     assert csrf.status_code == 400
     inspected = client.post("/workbench/inspect", data={"certificate": cert_pem}, headers=h)
     assert "SHA-256 of the public key" in inspected.get_data(as_text=True)
+
+
+def test_check_dns_reports_records_validation_and_match(app, client, world, certs, tmp_path):
+    from tests.dns_responder import DnsResponder
+    from tests.pki_helpers import client_cert
+
+    mine = client_cert(tmp_path, "dns.rsp.example")
+    other = client_cert(tmp_path, "dns.rsp.example", stem="other")
+    rdata = [f"3 1 1 {mine.spki_sha256()}", f"3 1 1 {other.spki_sha256()}"]
+    pem = mine.cert_file.read_text()
+    token = bearer(api_token(app, world.rsp))
+    with DnsResponder({"dns.rsp.example": (rdata, 300)}) as responder:
+        app.config["DNS_RESOLVER"] = f"127.0.0.1:{responder.port}"
+        body = client.post(
+            "/api/v1/dns-check", json={"name": "dns.rsp.example", "certificate": pem}, headers=token
+        ).get_json()
+        assert body["validated"] is True and body["problem"] is None
+        matches = {r["data"]: r["matches"] for r in body["records"]}  # an RRset has no order
+        assert matches == {mine.spki_sha256(): True, other.spki_sha256(): False}
+        responder.ad = False
+        body = client.post(
+            "/api/v1/dns-check", json={"name": "dns.rsp.example"}, headers=token
+        ).get_json()
+        assert body["validated"] is False and len(body["records"]) == 2
+        missing = client.post(
+            "/api/v1/dns-check", json={"name": "none.rsp.example"}, headers=token
+        ).get_json()
+        assert missing["records"] == [] and missing["problem"]
+        login_token = login(client, world.rsp)
+        html = client.post(
+            "/workbench/dns-check",
+            data={"name": "dns.rsp.example", "certificate": pem},
+            headers={**HTMX, "X-CSRFToken": login_token},
+        ).get_data(as_text=True)
+        assert "not DNSSEC-validated" in html and "matches the certificate" in html
