@@ -26,7 +26,8 @@ from portal.services import workbench
 from portal.services.errors import Invalid
 
 OPENSSL = shutil.which("openssl")
-needs_openssl = pytest.mark.skipif(OPENSSL is None, reason="openssl command not on PATH")
+# The independent computations need the openssl command: missing, these tests fail (no skip).
+assert OPENSSL, "the openssl command is needed for the independent TLSA/PKCS#12 checks"
 DOMAIN = "client.example"
 PEM = serialization.Encoding.PEM
 DER = serialization.Encoding.DER
@@ -40,9 +41,7 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> cw.Issuer:
 
 
 def openssl(*args: str, data: bytes = b"") -> bytes:
-    done = subprocess.run(
-        [OPENSSL or "openssl", *args], input=data, capture_output=True, check=False
-    )
+    done = subprocess.run([OPENSSL, *args], input=data, capture_output=True, check=False)
     assert done.returncode == 0, done.stderr.decode(errors="replace")
     return done.stdout
 
@@ -91,7 +90,6 @@ def test_key_types_cover_the_table():
     assert cw.DEFAULT_KEY_TYPE == "ec-p256"
 
 
-@needs_openssl
 @pytest.mark.parametrize("issuer_kind", ["self", "harness"])
 @pytest.mark.parametrize("key_type", list(EXPECTED_KEYS))
 def test_generate(key_type: str, issuer_kind: str, harness: cw.Issuer):
@@ -308,7 +306,6 @@ def test_certificate_carries_the_validity_exactly():
 # --------------------------------------------------------------------------- keys and PKCS#12
 
 
-@needs_openssl
 @pytest.mark.parametrize(
     ("key_type", "issuer_kind"), [("ec-p256", "harness"), ("rsa-2048", "self")]
 )
@@ -339,8 +336,7 @@ def test_pkcs12_round_trip(tmp_path: Path, harness: cw.Issuer, key_type: str, is
     assert openssl_key.private_numbers() == made.private_key.private_numbers()
     # The documented algorithms: PBES2 with AES-256-CBC and a SHA-256 MAC.
     done = subprocess.run(
-        [OPENSSL or "openssl", "pkcs12", "-in", str(p12), "-passin", f"pass:{password}"]
-        + ["-info", "-noout"],
+        [OPENSSL, "pkcs12", "-in", str(p12), "-passin", f"pass:{password}"] + ["-info", "-noout"],
         capture_output=True,
         check=True,
     )
@@ -348,7 +344,7 @@ def test_pkcs12_round_trip(tmp_path: Path, harness: cw.Issuer, key_type: str, is
     assert "MAC: sha256" in info
     assert "AES-256-CBC" in info
     bad = subprocess.run(
-        [OPENSSL or "openssl", "pkcs12", "-in", str(p12), "-passin", "pass:wrong", "-nodes"],
+        [OPENSSL, "pkcs12", "-in", str(p12), "-passin", "pass:wrong", "-nodes"],
         capture_output=True,
         check=False,
     )
@@ -377,9 +373,8 @@ def test_key_pem_plain_and_encrypted(key_type: str):
         serialization.load_pem_private_key(encrypted.encode(), b"wrong passphrase")
     back = serialization.load_pem_private_key(encrypted.encode(), b"s3cret passphrase")
     assert back.public_key() == key.public_key()
-    if OPENSSL:
-        out = openssl("pkey", "-passin", "pass:s3cret passphrase", data=encrypted.encode())
-        assert serialization.load_pem_private_key(out, None).public_key() == key.public_key()
+    out = openssl("pkey", "-passin", "pass:s3cret passphrase", data=encrypted.encode())
+    assert serialization.load_pem_private_key(out, None).public_key() == key.public_key()
 
 
 # --------------------------------------------------------------------------- CSR

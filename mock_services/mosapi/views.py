@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, wraps
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
@@ -39,6 +40,19 @@ def _json(body: dict[str, Any] | None, not_found: str = "no such object") -> Res
 
 def _service(svc: str) -> str | None:
     return svc.upper() if svc in SERVICES else None
+
+
+def per_service(view: Callable[..., Response]) -> Callable[..., Response]:
+    """Views under monitoring/<svc>/: an unknown service is 404, a known one arrives upper-case."""
+
+    @wraps(view)
+    def wrapper(tld: str, svc: str, **kwargs: Any) -> Response:
+        service = _service(svc)
+        if service is None:
+            return shared.json_error(404, f"unknown service {svc!r}")
+        return view(tld=tld, svc=service, **kwargs)
+
+    return wrapper
 
 
 # --------------------------------------------------------------------------- login / logout
@@ -125,18 +139,14 @@ def state(tld: str) -> Response:
     return jsonify(_state(tld, scenario, int(_now().timestamp()) // 60))
 
 
+@per_service
 def alarmed(tld: str, svc: str) -> Response:
-    service = _service(svc)
-    if service is None:
-        return shared.json_error(404, f"unknown service {svc!r}")
-    return _json(data.alarmed(tld, service, shared.scenario_for(tld), _now()))
+    return _json(data.alarmed(tld, svc, shared.scenario_for(tld), _now()))
 
 
+@per_service
 def downtime(tld: str, svc: str) -> Response:
-    service = _service(svc)
-    if service is None:
-        return shared.json_error(404, f"unknown service {svc!r}")
-    return _json(data.downtime(tld, service, shared.scenario_for(tld), _now()))
+    return _json(data.downtime(tld, svc, shared.scenario_for(tld), _now()))
 
 
 def _unix_arg(name: str) -> tuple[int | None, bool]:
@@ -146,44 +156,37 @@ def _unix_arg(name: str) -> tuple[int | None, bool]:
     return (int(raw), True) if raw.isdigit() else (None, False)
 
 
+@per_service
 def incidents(tld: str, svc: str) -> Response:
-    service = _service(svc)
-    if service is None:
-        return shared.json_error(404, f"unknown service {svc!r}")
     start, ok_start = _unix_arg("startDate")
     end, ok_end = _unix_arg("endDate")
     if not (ok_start and ok_end):
         return shared.json_error(400, "startDate and endDate are Unix seconds")
-    return _json(data.incidents(tld, service, shared.scenario_for(tld), _now(), start, end))
+    return _json(data.incidents(tld, svc, shared.scenario_for(tld), _now(), start, end))
 
 
+@per_service
 def incident(tld: str, svc: str, incident_id: str) -> Response:
-    service = _service(svc)
-    if service is None:
-        return shared.json_error(404, f"unknown service {svc!r}")
-    return _json(data.incident(tld, service, incident_id, shared.scenario_for(tld), _now()))
+    return _json(data.incident(tld, svc, incident_id, shared.scenario_for(tld), _now()))
 
 
+@per_service
 def incident_false_positive(tld: str, svc: str, incident_id: str) -> Response:
-    service = _service(svc)
-    if service is None:
-        return shared.json_error(404, f"unknown service {svc!r}")
     return _json(
-        data.incident_false_positive(tld, service, incident_id, shared.scenario_for(tld), _now()),
+        data.incident_false_positive(tld, svc, incident_id, shared.scenario_for(tld), _now()),
         "no such incident",
     )
 
 
+@per_service
 def incident_measurements(tld: str, svc: str, incident_id: str) -> Response:
-    service = _service(svc)
-    if service is None:
-        return shared.json_error(404, f"unknown service {svc!r}")
     return _json(
-        data.incident_measurements(tld, service, incident_id, shared.scenario_for(tld), _now()),
+        data.incident_measurements(tld, svc, incident_id, shared.scenario_for(tld), _now()),
         "no such incident",
     )
 
 
+@per_service
 def measurements(
     tld: str,
     svc: str,
@@ -192,13 +195,10 @@ def measurements(
     day: int | None = None,
     measurement_id: str | None = None,
 ) -> Response:
-    service = _service(svc)
-    if service is None:
-        return shared.json_error(404, f"unknown service {svc!r}")
     return _json(
         data.measurements(
             tld,
-            service,
+            svc,
             _now(),
             year,
             month,
