@@ -28,6 +28,7 @@ test-deps: install
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 test: test-deps lint
 	$(BIN)/python -m pytest

@@ -199,11 +199,11 @@ def build_database(tmp: Path, tld_limit: int | None) -> Setup:
     from flask_migrate import upgrade
     from sqlalchemy import func, select
 
-    from mock_services.harness_pki import ensure_material
-    from portal import create_app
+    from infra.database import db
+    from infra.harness_pki import ensure_material
+    from portal.app import create_app
     from portal.core.tlsa import record_for
     from portal.core.validation import Entry
-    from portal.extensions import db
     from portal.models import Tld, TlsClientAuthEntry
     from portal.services import configuration, directory, zone
 
@@ -495,7 +495,7 @@ def nginx_version() -> str:
 
 def serve_listener(port: int, cert: str, key: str, body_file: str, threads: int) -> int:
     """--serve-listener: cheroot + the mock's ClientCertAdapter around a constant answer."""
-    from mock_services.tls_listener import make_server, peer_chain, serve_until_signalled
+    from infra.tls_listener import make_server, peer_chain, serve_until_signalled
 
     body = Path(body_file).read_bytes()
 
@@ -527,11 +527,11 @@ def serve_mock_variant(tweaks: str, port: int) -> int:
     """
     from sqlalchemy import event
 
+    from infra.database import db
+    from infra.tls_listener import serve_until_signalled
     from mock_services.app import ENFORCER_KEY
-    from mock_services.tls_listener import serve_until_signalled
-    from portal import create_app
+    from portal.app import create_app
     from portal.cli import build_servers
-    from portal.extensions import db
 
     wanted = set(tweaks.split(","))
     unknown = wanted - set(TWEAKS)
@@ -1030,12 +1030,12 @@ class Timed:
 def decisions(setup: Setup, args: argparse.Namespace) -> None:
     from sqlalchemy import select
 
+    from infra.database import db
     from mock_services.app import create_mock_app, enforcer
     from mock_services.routes import routes_for
-    from portal import create_app
+    from portal.app import create_app
     from portal.core.decision import decide_certificate
     from portal.core.tlsa import CertFacts
-    from portal.extensions import db
     from portal.models import Tld
     from portal.services import configuration
 

@@ -163,7 +163,7 @@ def load(app) -> dict[str, float | int]:
     from flask_migrate import upgrade
     from sqlalchemy import func, select
 
-    from portal.extensions import db
+    from infra.database import db
     from portal.models import AuditEvent, Tld, TlsClientAuthEntry
     from portal.services import configuration, directory
 
@@ -252,8 +252,8 @@ def run(url: str | None, requests: int, warmup: int, profile: str | None) -> boo
         os.environ["TLSAUTH_INSTANCE_DIR"] = tmp
         from sqlalchemy import event
 
-        from portal import create_app
-        from portal.extensions import db
+        from infra.database import db
+        from portal.app import create_app
 
         app = create_app({"SQLALCHEMY_DATABASE_URI": db_url})
         print(f"\n== {label}")

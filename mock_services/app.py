@@ -6,15 +6,16 @@ import functools
 import importlib
 import ipaddress
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 
-from portal import config as config_module
-from portal.extensions import db
+from infra import config as config_module
+from infra.database import db, init_database, is_sqlite
+from infra.harness_pki import ensure_material
 
 from .enforcement import DECISION_HEADER, Enforcer
-from .harness_pki import ensure_material
 from .policy_cache import PolicyCache
 from .routes import MockRoute, routes_for
 
@@ -34,7 +35,7 @@ def _tlsa_source(app: Flask) -> Any:
     if source == "harness":
         return None
     if source == "dns":
-        from .dns_source import DnsTlsaSource
+        from infra.dns_source import DnsTlsaSource
 
         return DnsTlsaSource.from_setting(app.config["DNS_RESOLVER"])
     raise SystemExit(f"TLSAUTH_TLSA_SOURCE must be harness or dns, not {source!r}")
@@ -63,15 +64,7 @@ def create_mock_app(system: str, overrides: dict[str, Any] | None = None) -> Fla
     if overrides:
         app.config.update(overrides)
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY_BYTES"]
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
-    db.init_app(app)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        from portal import _sqlite_pragmas
-
-        _sqlite_pragmas(app)
-    from pathlib import Path
-
+    init_database(app)
     material = ensure_material(Path(app.config["CERTS_DIR"]))
     app.extensions[ENFORCER_KEY] = Enforcer(
         system,
@@ -80,7 +73,7 @@ def create_mock_app(system: str, overrides: dict[str, Any] | None = None) -> Fla
         anchors=(material.load_ca(),),
         trusted_proxies=_trusted(app.config["TRUSTED_PROXIES"]),
         explain=app.config["EXPLAIN_HEADER"],
-        serialize_writes=app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"),
+        serialize_writes=is_sqlite(app),
     )
     app.config["HARNESS_MATERIAL"] = material
     views = importlib.import_module(f"mock_services.{system}.views")

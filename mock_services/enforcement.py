@@ -21,6 +21,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
+from infra.tls_listener import peer_chain
 from portal.core.decision import (
     Address,
     Decision,
@@ -37,7 +38,6 @@ from portal.models import DecisionLogRow, MosapiSession, as_utc
 
 from .policy_cache import PolicyCache
 from .routes import MockRoute
-from .tls_listener import peer_chain
 
 MOSAPI_DENIED = (
     "The client could not be authenticated using any of the available methods: "

@@ -17,23 +17,22 @@ from portal.core.tlsa import TlsaRecord
 from portal.models import (
     BasicAccount,
     ChangeCounter,
+    Counter,
     Scenario,
     Tld,
     TlsaRecordRow,
     TlsClientAuthEntry,
 )
 
-TLSA_COUNTER = "tlsa"
-SCENARIO_COUNTER = "scenario"
-
-
 # Built once (it runs on every request): the TLD's version and id, and the zone's serial.
 _TLD = bindparam("tld")
 _VERSIONS = select(
     select(Tld.version).where(Tld.name == _TLD).scalar_subquery(),
-    select(ChangeCounter.value).where(ChangeCounter.name == TLSA_COUNTER).scalar_subquery(),
+    select(ChangeCounter.value).where(ChangeCounter.name == Counter.TLSA.value).scalar_subquery(),
     select(Tld.id).where(Tld.name == _TLD).scalar_subquery(),
-    select(ChangeCounter.value).where(ChangeCounter.name == SCENARIO_COUNTER).scalar_subquery(),
+    select(ChangeCounter.value)
+    .where(ChangeCounter.name == Counter.SCENARIO.value)
+    .scalar_subquery(),
 )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Response, jsonify, request
 from sqlalchemy import delete, select
 
-from portal.extensions import db
+from infra.database import db
 from portal.models import MaintenanceWindow, as_utc, utcnow
 
 SERVICES = ("DNS", "DNSSEC", "RDDS", "RDAP", "EPP")

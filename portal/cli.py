@@ -27,7 +27,7 @@ def _fail(exc: ServiceError) -> click.ClickException:
 
 
 def _db() -> Any:
-    from .extensions import db
+    from infra.database import db
 
     return db.session
 
@@ -54,8 +54,8 @@ def build_servers(
     reuse_port: bool = False,
 ) -> list[Any]:
     """cheroot servers for the portal and/or the mocks; the mocks get the TLS listener."""
+    from infra.tls_listener import make_server
     from mock_services.app import create_mock_app
-    from mock_services.tls_listener import make_server
 
     cfg = app.config
     servers = []
@@ -97,7 +97,7 @@ def build_servers(
 @with_appcontext
 def serve_command(which: str | None, host: str | None, port: int | None) -> None:
     """Start the portal and both mocks, or one of them, on cheroot; stop on SIGTERM."""
-    from mock_services.tls_listener import serve_until_signalled
+    from infra.tls_listener import serve_until_signalled
 
     if which is None and (host or port):
         raise click.UsageError("--host/--port apply to one server: name it (portal, mosapi, rri).")
@@ -132,7 +132,7 @@ def _fork_mock_workers(
     """Extra processes serving the mocks on the same ports (SO_REUSEPORT): Python runs one
     request at a time per process, so this is how the mocks use more than one core. Each
     child builds its own apps, so no database connection crosses the fork."""
-    from mock_services.tls_listener import serve_until_signalled
+    from infra.tls_listener import serve_until_signalled
 
     children = []
     for _ in range(workers - 1):
@@ -273,26 +273,32 @@ def demo_command(if_empty: bool) -> None:
     click.echo(summary)
 
 
-def register_commands(app: Flask) -> None:
-    for command in (
-        serve_command,
-        org_group,
-        user_group,
-        token_group,
-        tld_group,
-        demo_command,
-        *CERT_COMMANDS,
-    ):
-        app.cli.add_command(command)
+COMMANDS = (
+    serve_command,
+    org_group,
+    user_group,
+    token_group,
+    tld_group,
+    demo_command,
+    *CERT_COMMANDS,
+)
+
+
+def _create_app() -> Flask:
+    from .app import create_app
+
+    return create_app()
+
+
+cli = FlaskGroup(
+    create_app=_create_app,
+    add_version_option=False,
+    load_dotenv=False,
+    help="TLS Client Authentication harness.",
+)
+for _command in COMMANDS:
+    cli.add_command(_command)
 
 
 def main() -> None:
-    from . import create_app
-
-    cli = FlaskGroup(
-        create_app=create_app,
-        add_version_option=False,
-        load_dotenv=False,
-        help="TLS Client Authentication harness.",
-    )
     cli.main(prog_name="tlsauth")

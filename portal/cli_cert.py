@@ -387,7 +387,7 @@ def tlsa_command(
                 f"{kind} needs the issuing CA: give the chain (leaf then CA) in {file}."
             )
     if publish:
-        from .extensions import db
+        from infra.database import db
 
         session = db.session
         try:

@@ -223,7 +223,7 @@ class ApiToken(Base):
     user: Mapped[User] = relationship(lazy="joined")
 
 
-# --------------------------------------------------------------------------- mocks (issue 3)
+# --------------------------------------------------------------------------- the mocks' state
 
 
 class TlsaRecordRow(Base):
@@ -244,8 +244,15 @@ class TlsaRecordRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Counter(enum.StrEnum):
+    """The change counters: each names a cached view the mocks reload when it moves."""
+
+    TLSA = "tlsa"  # the harness zone
+    SCENARIO = "scenario"  # the MoSAPI scenarios
+
+
 class ChangeCounter(Base):
-    """Counters the mocks poll to know when a cached view (the harness zone) is stale."""
+    """Counters the mocks poll to know when a cached view is stale (names: `Counter`)."""
 
     __tablename__ = "change_counters"
 

@@ -5,24 +5,25 @@ backend and run; each test starts from empty tables."""
 from __future__ import annotations
 
 import os
-import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
 import pytest
+from flask.testing import FlaskCliRunner
 from sqlalchemy import create_engine, text
 
-from portal import create_app
-from portal.extensions import db
+from infra.database import db
+from portal.app import create_app
+from portal.cli import cli as tlsauth_cli
 from portal.models import Base
 from portal.services import directory
+from tests.helpers import PASSWORD, sign_in
 
 pytest_plugins = ["tests.mock_fixtures"]
 
 PG_ENV = "TLSAUTH_TEST_POSTGRES_URL"
-PASSWORD = "correct horse battery"
 
 
 def backends() -> list[str]:
@@ -94,9 +95,16 @@ def client(app):
     return app.test_client()
 
 
+class CliRunner(FlaskCliRunner):
+    """Runs `tlsauth` commands against the test app."""
+
+    def invoke(self, cli: Any = None, args: Any = None, **kwargs: Any) -> Any:
+        return super().invoke(cli or tlsauth_cli, args, **kwargs)
+
+
 @pytest.fixture
 def runner(app):
-    return app.test_cli_runner()
+    return CliRunner(app)
 
 
 @dataclass
@@ -135,32 +143,12 @@ def world(app) -> World:
     return w
 
 
-_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
+@pytest.fixture
+def login(client):
+    """Sign in through the real form (on `client` unless another is given); returns the
+    CSRF token for later posts."""
 
+    def _login(email: str, password: str = PASSWORD, *, client=client) -> str:
+        return sign_in(client, email, password)
 
-def csrf_from(html: str) -> str:
-    match = _CSRF.search(html)
-    assert match, "no CSRF token in page"
-    return match.group(1) or match.group(2)
-
-
-def login(client, email: str, password: str = PASSWORD) -> str:
-    """Sign in through the real form; return a CSRF token for later posts."""
-    page = client.get("/login").get_data(as_text=True)
-    response = client.post(
-        "/login", data={"email": email, "password": password, "csrf_token": csrf_from(page)}
-    )
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return csrf_from(client.get("/tlds").get_data(as_text=True))
-
-
-def api_token(app, email: str) -> str:
-    from portal.services import tokens
-
-    with app.app_context():
-        _, token = tokens.create_token(db.session, directory.get_user(db.session, email), "test")
-    return token
-
-
-HTMX = {"HX-Request": "true"}
-ROOT = Path(__file__).resolve().parents[1]
+    return _login

@@ -11,15 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
+from infra.tls_listener import make_server
 from mock_services.app import create_mock_app
-from mock_services.tls_listener import make_server
-from portal.core.tlsa import record_for
-from portal.extensions import db
-from portal.models import DecisionLogRow, Tld
-from portal.services import configuration as cfg
-from portal.services import directory, zone
 from tests.pki_helpers import Credential
 
 
@@ -119,27 +113,7 @@ def start_mock(app, certs_dir) -> Iterator[Any]:
     for handle in started:
         handle.server.stop()
         with handle.app.app_context():
-            from portal.extensions import db
+            from infra.database import db
 
             db.session.remove()
             db.engine.dispose()
-
-
-def set_entries(app, entries, tld_name="alpha"):
-    with app.app_context():
-        tld = db.session.scalars(select(Tld).where(Tld.name == tld_name)).one()
-        cfg.replace_entries(db.session, tld, entries, tld.version, cfg.Actor("test", "cli"))
-
-
-def publish(app, email, name, cert, usage=3, selector=1, matching_type=1):
-    with app.app_context():
-        user = directory.get_user(db.session, email)
-        rec = record_for(cert, usage, selector, matching_type)
-        zone.publish(db.session, user, {"name": name, **rec.as_dict()})
-
-
-def last_decision(app) -> DecisionLogRow:
-    with app.app_context():
-        row = db.session.scalars(select(DecisionLogRow).order_by(DecisionLogRow.id.desc())).first()
-        db.session.expunge(row)
-        return row

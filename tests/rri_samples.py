@@ -1,4 +1,4 @@
-"""Sample RRI report bodies (DESIGN Appendix), reusable by unit and integration tests.
+"""Sample RRI report bodies (the formats the RRI mock validates), reusable by unit and integration tests.
 
 Every builder returns a valid body by default; keyword arguments bend one thing at a time to
 craft a failing one. Column lists are written out here independently of

@@ -115,25 +115,29 @@ from __future__ import annotations
 
 import hashlib
 import random
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-VERSION = 2
-SERVICES: tuple[str, ...] = ("DNS", "DNSSEC", "RDDS", "RDAP", "EPP")
-SERVICE_STATUSES: tuple[str, ...] = ("Up", "Down", "Disabled", "Up-inconclusive")
-OVERALL_STATUSES: tuple[str, ...] = ("Up", "Down", "Up-inconclusive")
-THREAT_TYPES: tuple[str, ...] = ("phishing", "malware", "botnetCc", "spam", "pharming")
+from portal.core.scenario import (
+    DAY,
+    METRICA_EARLIEST,
+    MINUTE,
+    RETENTION_DAYS,
+    SERVICES,
+    THREAT_TYPES,
+    Scenario,
+    _ref,
+    _utc,
+    parse_iso_date,
+    service_key,
+    validate_scenario,
+)
 
-MINUTE = 60
-DAY = 86_400
+VERSION = 2
+
 WEEK = 7 * DAY
-RETENTION_DAYS = 90
 RETENTION = RETENTION_DAYS * DAY
-MAX_STARTED_MINUTES_AGO = RETENTION // MINUTE
-MAX_METRICA_COUNT = 1000
-METRICA_EARLIEST = date(2018, 1, 1)
 METRICA_MAX_RANGE_DAYS = 31
 INCIDENT_MEASUREMENTS_CAP = 1440
 
@@ -174,11 +178,6 @@ _THREAT_WORDS: dict[str, tuple[str, ...]] = {
 }
 _WORDS2: tuple[str, ...] = ("center", "online", "service", "help", "zone", "hub", "now", "web")
 
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-Scenario = dict[str, Any]
-Errors = list[tuple[str, str]]
-
 
 # --------------------------------------------------------------------------- helpers
 
@@ -192,269 +191,12 @@ def _rng(*parts: object) -> random.Random:
     return random.Random(_seed(*parts))
 
 
-def _utc(now: datetime) -> datetime:
-    if now.tzinfo is None:
-        return now.replace(tzinfo=UTC)
-    return now.astimezone(UTC)
-
-
-def _ref(now: datetime) -> int:
-    """The database time: ``now`` floored to the minute, in Unix seconds."""
-    ts = int(_utc(now).timestamp())
-    return ts - ts % MINUTE
-
-
 def _tld(tld: str) -> str:
     return tld.strip().rstrip(".").lower()
 
 
-def service_key(name: str) -> str | None:
-    """``dns`` / ``DNS`` -> ``DNS``; ``None`` for an unknown service."""
-    key = name.upper() if isinstance(name, str) else ""
-    return key if key in SERVICES else None
-
-
-def parse_iso_date(value: object) -> date | None:
-    """Strict ``YYYY-MM-DD`` -> ``date``; ``None`` when malformed or impossible."""
-    if not isinstance(value, str) or not _DATE_RE.match(value):
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
-
-
 def _envelope(ref: int, **fields: Any) -> dict[str, Any]:
     return {"version": VERSION, "lastUpdateApiDatabase": ref, **fields}
-
-
-# --------------------------------------------------------------------------- scenario
-
-_TOP_KEYS = ("services", "status", "metrica")
-_SERVICE_KEYS = ("status", "incidents", "emergency_threshold")
-_INCIDENT_KEYS = (
-    "active",
-    "false_positive",
-    "started_minutes_ago",
-    "started_at",
-    "duration_minutes",
-)
-_METRICA_KEYS = ("date", "counts", "no_report")
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _unknown_keys(obj: dict, allowed: tuple[str, ...], where: str, errors: Errors) -> None:
-    for key in obj:
-        if key not in allowed:
-            name = f"{where}.{key}" if where else str(key)
-            errors.append((name, f"unknown key; allowed: {', '.join(allowed)}"))
-
-
-def _validate_incident(
-    raw: object, where: str, ref: int | None, errors: Errors
-) -> dict[str, Any] | None:
-    if not isinstance(raw, dict):
-        errors.append((where, "must be an object"))
-        return None
-    before = len(errors)
-    _unknown_keys(raw, _INCIDENT_KEYS, where, errors)
-    out: dict[str, Any] = {}
-    for key in ("active", "false_positive"):
-        value = raw.get(key, key == "active")
-        if not isinstance(value, bool):
-            errors.append((f"{where}.{key}", "must be true or false"))
-        out[key] = value
-    if "started_minutes_ago" in raw and "started_at" in raw:
-        errors.append((f"{where}.started_at", "give started_minutes_ago or started_at, not both"))
-    if "started_at" in raw:
-        value = raw["started_at"]
-        if not _is_int(value) or value <= 0:
-            errors.append((f"{where}.started_at", "must be a positive Unix time in seconds"))
-        else:
-            out["started_at"] = value - value % MINUTE
-    else:
-        value = raw.get("started_minutes_ago", 30)
-        if not _is_int(value) or not 0 <= value <= MAX_STARTED_MINUTES_AGO:
-            errors.append(
-                (
-                    f"{where}.started_minutes_ago",
-                    f"must be a whole number of minutes from 0 to {MAX_STARTED_MINUTES_AGO}",
-                )
-            )
-        else:
-            out["started_minutes_ago"] = value
-    active = out.get("active") is True
-    if "duration_minutes" in raw:
-        value = raw["duration_minutes"]
-        if active:
-            errors.append(
-                (f"{where}.duration_minutes", "only a resolved incident (active false) has one")
-            )
-        elif not _is_int(value) or value < 1:
-            errors.append((f"{where}.duration_minutes", "must be a whole number of minutes ≥ 1"))
-        elif "started_minutes_ago" in out and value > out["started_minutes_ago"]:
-            errors.append(
-                (
-                    f"{where}.duration_minutes",
-                    "a resolved incident cannot last longer than started_minutes_ago",
-                )
-            )
-        else:
-            out["duration_minutes"] = value
-    elif not active and out.get("active") is False:
-        if "started_minutes_ago" in out:
-            if out["started_minutes_ago"] < 1:
-                errors.append(
-                    (
-                        f"{where}.started_minutes_ago",
-                        "a resolved incident must have started at least 1 minute ago",
-                    )
-                )
-            else:
-                out["duration_minutes"] = min(10, out["started_minutes_ago"])
-        elif "started_at" in out:
-            out["duration_minutes"] = 10
-    if len(errors) > before:
-        return None
-    if ref is not None and "started_minutes_ago" in out:
-        out["started_at"] = ref - out.pop("started_minutes_ago") * MINUTE
-    return out
-
-
-def _validate_service(raw: object, where: str, ref: int | None, errors: Errors) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if not isinstance(raw, dict):
-        errors.append((where, "must be an object"))
-        return out
-    _unknown_keys(raw, _SERVICE_KEYS, where, errors)
-    status = raw.get("status")
-    if "status" in raw:
-        if status not in SERVICE_STATUSES:
-            errors.append((f"{where}.status", f"must be one of {', '.join(SERVICE_STATUSES)}"))
-        else:
-            out["status"] = status
-    if "incidents" in raw:
-        incidents = raw["incidents"]
-        if not isinstance(incidents, list):
-            errors.append((f"{where}.incidents", "must be a list of incident objects"))
-        elif status == "Disabled" and incidents:
-            errors.append((f"{where}.incidents", "a Disabled service has no incidents"))
-        else:
-            items = [
-                _validate_incident(item, f"{where}.incidents[{i}]", ref, errors)
-                for i, item in enumerate(incidents)
-            ]
-            out["incidents"] = [item for item in items if item is not None]
-    if "emergency_threshold" in raw:
-        value = raw["emergency_threshold"]
-        if status == "Disabled":
-            errors.append(
-                (f"{where}.emergency_threshold", "a Disabled service has no emergency threshold")
-            )
-        elif not _is_number(value) or not 0 <= value <= 100:
-            errors.append(
-                (f"{where}.emergency_threshold", "must be a number from 0 to 100 (percent)")
-            )
-        else:
-            out["emergency_threshold"] = float(value)
-    return out
-
-
-def _validate_metrica(raw: object, errors: Errors) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if not isinstance(raw, dict):
-        errors.append(("metrica", "must be an object"))
-        return out
-    _unknown_keys(raw, _METRICA_KEYS, "metrica", errors)
-    if "date" in raw:
-        parsed = parse_iso_date(raw["date"])
-        if parsed is None:
-            errors.append(("metrica.date", "must be a date written YYYY-MM-DD"))
-        elif parsed < METRICA_EARLIEST:
-            errors.append(("metrica.date", f"must not be before {METRICA_EARLIEST.isoformat()}"))
-        else:
-            out["date"] = parsed.isoformat()
-    if "counts" in raw:
-        counts = raw["counts"]
-        if not isinstance(counts, dict):
-            errors.append(("metrica.counts", "must be an object of threat type -> count"))
-        else:
-            _unknown_keys(counts, THREAT_TYPES, "metrica.counts", errors)
-            clean: dict[str, int] = {}
-            for threat in THREAT_TYPES:
-                if threat not in counts:
-                    continue
-                value = counts[threat]
-                if not _is_int(value) or not -1 <= value <= MAX_METRICA_COUNT:
-                    errors.append(
-                        (
-                            f"metrica.counts.{threat}",
-                            f"must be a whole number from 0 to {MAX_METRICA_COUNT}, "
-                            "or -1 for not monitored",
-                        )
-                    )
-                else:
-                    clean[threat] = value
-            out["counts"] = clean
-    if "no_report" in raw:
-        if not isinstance(raw["no_report"], bool):
-            errors.append(("metrica.no_report", "must be true or false"))
-        else:
-            out["no_report"] = raw["no_report"]
-    return out
-
-
-def validate_scenario(
-    doc: object, now: datetime | None = None
-) -> tuple[Scenario | None, list[tuple[str, str]]]:
-    """Check a scenario document; return ``(normalised, [])`` or ``(None, [(field, message)])``.
-
-    ``None`` (no scenario) is valid and normalises to ``{}``. With ``now``, relative incident
-    start times become absolute ``started_at`` values (store that form; see module docstring).
-    """
-    if doc is None:
-        return {}, []
-    if not isinstance(doc, dict):
-        return None, [("scenario", "must be a JSON object")]
-    errors: Errors = []
-    ref = _ref(now) if now is not None else None
-    out: Scenario = {}
-    _unknown_keys(doc, _TOP_KEYS, "", errors)
-    if "services" in doc:
-        services = doc["services"]
-        if not isinstance(services, dict):
-            errors.append(("services", "must be an object keyed by service name"))
-        else:
-            clean: dict[str, Any] = {}
-            for name, body in services.items():
-                key = service_key(name) if isinstance(name, str) else None
-                if key is None:
-                    errors.append(
-                        (f"services.{name}", f"unknown service; allowed: {', '.join(SERVICES)}")
-                    )
-                    continue
-                if key in clean:
-                    errors.append((f"services.{name}", f"{key} is given twice"))
-                    continue
-                clean[key] = _validate_service(body, f"services.{key}", ref, errors)
-            out["services"] = clean
-    if "status" in doc:
-        if doc["status"] not in OVERALL_STATUSES:
-            errors.append(("status", f"must be one of {', '.join(OVERALL_STATUSES)}"))
-        else:
-            out["status"] = doc["status"]
-    if "metrica" in doc:
-        out["metrica"] = _validate_metrica(doc["metrica"], errors)
-    if errors:
-        return None, errors
-    return out, []
 
 
 def _normalise(scenario: object) -> Scenario:

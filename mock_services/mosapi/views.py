@@ -12,8 +12,8 @@ from typing import Any
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from infra.database import db
 from portal.core.decision import Decision
-from portal.extensions import db
 from portal.models import MosapiSession
 
 from .. import shared

@@ -13,7 +13,7 @@ from flask import Flask, Response, g, request
 from sqlalchemy import exists, func, select
 from werkzeug.exceptions import HTTPException
 
-from portal.extensions import db
+from infra.database import db
 from portal.models import Submission
 
 from .. import shared

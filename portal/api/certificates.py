@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Response, current_app, g, jsonify, request
 
-from ..extensions import db
+from infra.database import db
+
 from ..services import workbench
 from ..services.errors import Invalid
 from . import bp

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Response, g, jsonify, request
 from sqlalchemy import select
 
-from ..extensions import db
+from infra.database import db
+
 from ..models import Submission, as_utc
 from ..services import scenarios, zone
 from ..services.decisions import decision_log

@@ -8,8 +8,10 @@ from flask import current_app, g, jsonify, request
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from infra.database import db
+
 from ..core.validation import Limits, validate_entries
-from ..extensions import csrf, db
+from ..extensions import csrf
 from ..services import configuration as cfg
 from ..services.directory import list_tlds, normalise_tld, tld_for_user
 from ..services.errors import Conflict, Invalid, NotFound

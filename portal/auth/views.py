@@ -6,7 +6,9 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from ..extensions import db, limiter
+from infra.database import db
+
+from ..extensions import limiter
 from ..services.directory import authenticate, normalise_email
 from . import bp
 from .forms import LoginForm

@@ -1,4 +1,4 @@
-"""The decision procedure of the mocks (DESIGN §4), pure: facts in, decision out.
+"""The decision procedure of the mocks, pure: facts in, decision out.
 
 Certificate path: every entry of the TLD is checked against the presented chain (its TLSA
 records come from a lookup function, so the harness zone and live DNS plug in alike); the first

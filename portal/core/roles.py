@@ -1,4 +1,4 @@
-"""The one table of authorized roles (DESIGN §2).
+"""The one table of authorized roles: stable ids, labels, and the endpoints each opens.
 
 Identifiers are stable: they are stored in the database and appear in the API, CSV files and
 URLs. The mocks look roles up here.

@@ -6,23 +6,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ..core.scenario import validate_scenario
 from ..core.validation import Finding
-from ..models import Scenario, Tld, utcnow
+from ..models import Counter, Scenario, Tld, utcnow
 from . import zone
 from .errors import Invalid
-
-PRESETS: dict[str, dict[str, Any]] = {
-    "all-up": {},
-    "dns-down": {"services": {"DNS": {"incidents": [{"active": True, "started_minutes_ago": 30}]}}},
-    "rdds-inconclusive": {"services": {"RDDS": {"status": "Up-inconclusive"}}},
-    "epp-disabled": {"services": {"EPP": {"status": "Disabled"}}},
-    "metrica-phishing": {
-        "metrica": {
-            "counts": {"phishing": 3, "malware": 1, "botnetCc": 0, "spam": 2, "pharming": 0}
-        }
-    },
-    "metrica-none": {"metrica": {"no_report": True}},
-}
 
 
 def get(session: Session, tld: Tld) -> dict[str, Any]:
@@ -32,8 +20,6 @@ def get(session: Session, tld: Tld) -> dict[str, Any]:
 
 def save(session: Session, tld: Tld, doc: Any, who: str) -> dict[str, Any]:
     """Validate and store; the mocks pick it up on their next call (change counter)."""
-    from mock_services.mosapi.data import validate_scenario
-
     # Normalised with the current time: relative incident starts become absolute, so
     # incident IDs stay stable from call to call.
     value, errors = validate_scenario(doc, now=utcnow())
@@ -44,6 +30,6 @@ def save(session: Session, tld: Tld, doc: Any, who: str) -> dict[str, Any]:
         session.add(Scenario(tld_id=tld.id, data=value, updated_by=who))
     else:
         row.data, row.updated_at, row.updated_by = value, utcnow(), who
-    zone.bump_counter(session, "scenario")
+    zone.bump_counter(session, Counter.SCENARIO)
     session.commit()
     return value

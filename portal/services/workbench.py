@@ -21,7 +21,7 @@ from .errors import Invalid
 
 
 def harness_issuer(certs_dir: str | Path) -> cw.Issuer:
-    from mock_services.harness_pki import ensure_material
+    from infra.harness_pki import ensure_material
 
     material = ensure_material(Path(certs_dir))
     key = serialization.load_pem_private_key(material.ca_key.read_bytes(), None)
@@ -192,7 +192,7 @@ def publish_from_certificate(session: Session, user: User, params: Any) -> list[
 def check_dns(name: Any, certificate: Any, resolver_setting: str) -> dict[str, Any]:
     """Ask the configured validating resolver for the TLSA records at `name`; say whether the
     answer was DNSSEC-validated and whether each record matches the given certificate."""
-    from mock_services.dns_source import DnsTlsaSource
+    from infra.dns_source import DnsTlsaSource
 
     checked = validate_domain_name(name, "name")
     if checked.value is None:

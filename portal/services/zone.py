@@ -14,15 +14,15 @@ from sqlalchemy.orm import Session
 
 from ..core.tlsa import DEFAULT_TTL, TlsaRecord, validate_record
 from ..core.validation import Finding, validate_domain_name
-from ..models import ChangeCounter, OrgKind, TlsaRecordRow, User, as_utc
+from ..models import ChangeCounter, Counter, OrgKind, TlsaRecordRow, User, as_utc
 from .errors import Invalid, NotFound
 
-TLSA_COUNTER = "tlsa"
 MAX_RECORDS_PER_NAME = 16
 MIN_TTL, MAX_TTL = 60, 86400
 
 
-def bump_counter(session: Session, name: str = TLSA_COUNTER) -> None:
+def bump_counter(session: Session, name: Counter = Counter.TLSA) -> None:
+    """Tell the mocks a cached view changed (committed with the caller's change)."""
     changed = session.execute(
         update(ChangeCounter)
         .where(ChangeCounter.name == name)

@@ -10,6 +10,9 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
+from infra.database import db
+
+from ..core.scenario import PRESETS as SCENARIO_PRESETS
 from ..core.validation import (
     Finding,
     Limits,
@@ -19,7 +22,6 @@ from ..core.validation import (
     validate_entry,
     validate_prefix_list,
 )
-from ..extensions import db
 from ..models import ACCOUNT_LABELS, AccountKind, Tld
 from ..services import configuration as cfg
 from ..services import scenarios
@@ -110,7 +112,7 @@ def _tab_context(tld: Tld, tab: str) -> dict[str, Any]:
         ctx["decisions"] = decision_log(db.session, tld.name, ctx["result"], DECISIONS_LIMIT)
     elif tab == "scenario":
         ctx["scenario_text"] = json.dumps(scenarios.get(db.session, tld), indent=2)
-        ctx["presets"] = scenarios.PRESETS
+        ctx["presets"] = SCENARIO_PRESETS
     elif tab == "credentials":
         ctx["accounts"] = _accounts(tld)
         ctx["acl_text"] = "\n".join(tld.basic_ip_acl or [])
@@ -160,9 +162,9 @@ def save_scenario(name: str) -> Response:
     text = request.form.get("scenario", "")
     try:
         if preset:
-            if preset not in scenarios.PRESETS:
+            if preset not in SCENARIO_PRESETS:
                 raise Invalid([Finding("preset", f"Unknown preset {preset!r}.")])
-            doc: Any = scenarios.PRESETS[preset]
+            doc: Any = SCENARIO_PRESETS[preset]
         else:
             try:
                 doc = json.loads(text or "{}")

@@ -8,7 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import Length
 
-from ..extensions import db
+from infra.database import db
+
 from ..services import tokens as token_service
 from ..services.errors import NotFound
 

@@ -8,9 +8,10 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, request
 from flask_login import current_user, login_required
 
+from infra.database import db
+
 from ..core import certificates as cw
 from ..core.validation import Finding
-from ..extensions import db
 from ..services import workbench, zone
 from ..services.errors import Invalid, NotFound
 from ..templating import fragment, page_or_fragment

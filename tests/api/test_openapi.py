@@ -1,0 +1,505 @@
+"""The OpenAPI document describes exactly the routes under /api/v1, and every response code it
+documents can be produced, with a body that matches the documented schema."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from cryptography import x509
+
+from portal.core.roles import ROLE_IDS
+from tests.helpers import api_token
+
+API = "/api/v1"
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
+HTTP_METHODS = {"get", "put", "post", "patch", "delete"}
+# Flask URL argument → OpenAPI path parameter where the names differ (the spec calls the
+# TLD `{tld}`; the routes call it `<name>`); any other argument keeps its name.
+ARG_TO_PARAM = {"name": "tld"}
+_CONVERTER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+
+@pytest.fixture
+def spec(client) -> dict[str, Any]:
+    response = client.get(f"{API}/openapi.json")
+    assert response.status_code == 200
+    assert response.is_json
+    return response.get_json()
+
+
+def _to_openapi(rule: str) -> str:
+    def param(match: re.Match[str]) -> str:
+        arg = match.group(1)
+        return "{" + ARG_TO_PARAM.get(arg, arg) + "}"
+
+    return _CONVERTER.sub(param, rule.removeprefix(API))
+
+
+def _routes(app) -> set[tuple[str, str]]:
+    found = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule == API or rule.rule.startswith(API + "/"):
+            for method in rule.methods - IGNORED_METHODS:
+                found.add((_to_openapi(rule.rule), method.lower()))
+    return found
+
+
+def _documented(spec: dict[str, Any]) -> set[tuple[str, str]]:
+    return {
+        (path, method)
+        for path, item in spec["paths"].items()
+        for method in item
+        if method in HTTP_METHODS
+    }
+
+
+def _operations(spec: dict[str, Any]):
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            if method in HTTP_METHODS:
+                yield path, method, item, op
+
+
+def test_document_header(spec):
+    assert spec["openapi"].startswith("3.1")
+    assert spec["info"]["title"] and spec["info"]["version"]
+    assert spec["servers"] == [{"url": API}]
+    assert spec["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer"}
+
+
+def test_every_route_is_documented(app, spec):
+    routes = _routes(app)
+    assert routes, "no routes under /api/v1?"
+    missing = routes - _documented(spec)
+    assert not missing, f"routes missing from openapi.json: {sorted(missing)}"
+
+
+def test_every_documented_operation_exists(app, spec):
+    extra = _documented(spec) - _routes(app)
+    assert not extra, f"openapi.json documents operations with no route: {sorted(extra)}"
+
+
+def test_path_parameters_are_declared(spec):
+    for path, method, item, op in _operations(spec):
+        params = {
+            p["name"]: p
+            for p in [*item.get("parameters", []), *op.get("parameters", [])]
+            if p["in"] == "path"
+        }
+        in_template = set(re.findall(r"{([^}]+)}", path))
+        assert set(params) == in_template, (path, method)
+        for p in params.values():
+            assert p["required"] is True, (path, p["name"])
+
+
+def test_every_ref_resolves_and_roles_match_the_table(spec):
+    refs: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                refs.append(node["$ref"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(spec)
+    assert refs
+    for ref in refs:
+        _resolve(spec, ref)
+    entry = spec["components"]["schemas"]["Entry"]
+    assert entry["properties"]["roles"]["items"]["enum"] == list(ROLE_IDS)
+
+
+def test_authenticated_operations_document_401_and_tld_operations_404(spec):
+    for path, method, _item, op in _operations(spec):
+        codes = set(op["responses"])
+        assert any(c.startswith("2") for c in codes), (path, method)
+        secured = op.get("security", spec["security"]) != []
+        assert ("401" in codes) == secured, (path, method)
+        if "{tld}" in path:
+            assert "404" in codes, (path, method)
+
+
+# --------------------------------------------------------------------------- schema checking
+
+
+def _resolve(spec: dict[str, Any], ref: str) -> dict[str, Any]:
+    assert ref.startswith("#/"), ref
+    node: Any = spec
+    for part in ref[2:].split("/"):
+        assert part in node, f"unresolvable $ref {ref}"
+        node = node[part]
+    return node
+
+
+_TYPES: dict[str, Callable[[Any], bool]] = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+}
+
+
+def _check(spec: dict[str, Any], schema: dict[str, Any], value: Any, where: str) -> None:
+    """Enough of JSON Schema for this document: $ref, type, required, properties, items,
+    enum, minItems, minimum/maximum."""
+    if "$ref" in schema:
+        _check(spec, _resolve(spec, schema["$ref"]), value, where)
+        return
+    if "type" in schema:
+        types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        assert any(_TYPES[t](value) for t in types), f"{where}: {value!r} is not {types}"
+    if "enum" in schema:
+        assert value in schema["enum"], f"{where}: {value!r} not in {schema['enum']}"
+    if isinstance(value, dict):
+        for key in schema.get("required", []):
+            assert key in value, f"{where}: missing required {key!r}"
+        for key, sub in schema.get("properties", {}).items():
+            if key in value:
+                _check(spec, sub, value[key], f"{where}.{key}")
+    if isinstance(value, list):
+        assert len(value) >= schema.get("minItems", 0), f"{where}: too few items"
+        for i, item in enumerate(value):
+            _check(spec, schema.get("items", {}), item, f"{where}[{i}]")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        assert value >= schema.get("minimum", value), where
+        assert value <= schema.get("maximum", value), where
+
+
+def test_schema_checker_catches_mismatches(spec):
+    """The mini validator above really rejects a wrong body (so passing means something)."""
+    doc = {"$ref": "#/components/schemas/Document"}
+    _check(spec, doc, {"tld": "a", "version": 1, "entries": []}, "ok")
+    bad_bodies = [
+        {"tld": "a", "version": 1},
+        {"entries": [{"domain_name": "x.example", "roles": ["nope"], "ip_acl": ["::1/128"]}]},
+        {"entries": [{"domain_name": "x.example", "roles": [], "ip_acl": ["::1/128"]}]},
+        {"version": "1", "entries": []},
+        {"entries": [{"roles": ["mosapi-slam"], "ip_acl": ["::1/128"]}]},
+    ]
+    for bad in bad_bodies:
+        with pytest.raises(AssertionError):
+            _check(spec, doc, bad, "bad")
+
+
+# --------------------------------------------------------------------------- every code, for real
+
+ENTRY = {"domain_name": "client.example", "roles": ["mosapi-slam"], "ip_acl": ["192.0.2.0/24"]}
+MISSING_ID = "987654"
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _url(path: str, tld: str, other: str = MISSING_ID) -> str:
+    """The documented path with {tld} = `tld` and any other parameter = `other`."""
+    return API + re.sub(r"{([^}]+)}", lambda m: tld if m.group(1) == "tld" else other, path)
+
+
+def _check_response(spec, op, code: str, response, label: str) -> None:
+    assert str(response.status_code) == code, (label, response.get_data(as_text=True))
+    assert code in op["responses"], f"{label}: the server answers {code}, the spec omits it"
+    content = op["responses"][code].get("content")
+    if content and "application/json" in content:
+        assert response.is_json, label
+        _check(spec, content["application/json"]["schema"], response.get_json(), label)
+    if code == "401":
+        assert response.headers["WWW-Authenticate"].startswith("Bearer"), label
+
+
+def _secured(spec, op) -> bool:
+    return op.get("security", spec["security"]) != []
+
+
+def _success(op) -> str:
+    return min(code for code in op["responses"] if code.startswith("2"))
+
+
+def _only_tld_params(path: str) -> bool:
+    return set(re.findall(r"{([^}]+)}", path)) <= {"tld"}
+
+
+@pytest.fixture
+def staff_token(app, world) -> str:
+    """ICANN staff may manage every TLD, so only non-existence yields a 404."""
+    return api_token(app, world.icann)
+
+
+def test_every_secured_operation_answers_401_without_a_token(client, world, spec):
+    for path, method, _item, op in _operations(spec):
+        if not _secured(spec, op):
+            continue
+        for headers in ({}, {"Authorization": "Bearer tla_wrong"}):
+            response = client.open(
+                _url(path, "alpha", "1"), method=method.upper(), headers=headers, json={}
+            )
+            _check_response(spec, op, "401", response, f"{method.upper()} {path} → 401")
+
+
+def test_public_operations_need_no_token(client, spec):
+    public = [(p, m, op) for p, m, _i, op in _operations(spec) if not _secured(spec, op)]
+    assert [(p, m) for p, m, _ in public] == [("/openapi.json", "get")]
+    for path, method, op in public:
+        response = client.open(_url(path, "alpha"), method=method.upper())
+        _check_response(spec, op, _success(op), response, f"{method.upper()} {path}")
+
+
+def test_every_operation_with_path_parameters_answers_404_when_missing(client, spec, staff_token):
+    for path, method, _item, op in _operations(spec):
+        if "{" not in path:
+            continue
+        label = f"{method.upper()} {path} → 404"
+        assert "404" in op["responses"], f"{label} is not documented"
+        headers = _bearer(staff_token) | {"If-Match": "1"}
+        response = client.open(
+            _url(path, "nosuchtld"), method=method.upper(), headers=headers, json={}
+        )
+        _check_response(spec, op, "404", response, label)
+
+
+def test_every_get_answers_its_success_code(client, spec, staff_token):
+    # Give alpha some history so the bodies have items for the schema check.
+    response = client.put(
+        _url("/tlds/{tld}/tls-client-auth", "alpha"),
+        json={"entries": [ENTRY]},
+        headers=_bearer(staff_token) | {"If-Match": "1"},
+    )
+    assert response.status_code == 200
+    for path, method, _item, op in _operations(spec):
+        if method != "get" or not _only_tld_params(path):
+            continue  # the others are in SCENARIOS
+        response = client.get(_url(path, "alpha"), headers=_bearer(staff_token))
+        _check_response(spec, op, _success(op), response, f"GET {path}")
+
+
+TLSA = {"name": "client.example", "usage": 3, "selector": 1, "matching_type": 1, "data": "ab" * 32}
+
+
+@dataclass
+class Call:
+    """How to produce one documented code. Headers "TOKEN" → ICANN staff's bearer token,
+    "VERSION" → alpha's current version; `prepare` creates what the call needs and returns
+    the other path parameters."""
+
+    tld: str = "alpha"
+    query: str = ""
+    headers: dict[str, str] = field(default_factory=lambda: {"Authorization": "TOKEN"})
+    body: Any = None
+    prepare: Callable[[Any, Any, str], dict[str, str]] | None = None
+    make_body: Callable[[], Any] | None = None
+
+
+def _publish_record(app, client, token: str) -> dict[str, str]:
+    record = {**TLSA, "name": "to-remove.example", "data": "cd" * 32}
+    response = client.post(f"{API}/tlsa-records", json=record, headers=_bearer(token))
+    assert response.status_code == 201, response.get_json()
+    return {"record_id": str(response.get_json()["id"])}
+
+
+def _store_submission(app, client, token: str) -> dict[str, str]:
+    from infra.database import db
+    from portal.models import Submission
+
+    body = b"operational-registrars\r\n1\r\n"
+    with app.app_context():
+        row = Submission(
+            tld="alpha",
+            kind="registry-functions-activity",
+            report_key="2026-01",
+            content_type="text/csv",
+            body=body,
+            size=len(body),
+            sha256=hashlib.sha256(body).hexdigest(),
+        )
+        db.session.add(row)
+        db.session.commit()
+        return {"submission_id": str(row.id)}
+
+
+def _key_and_name():
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    return ec.generate_private_key(ec.SECP256R1()), x509.Name(
+        [x509.NameAttribute(NameOID.COMMON_NAME, "client.example")]
+    )
+
+
+def _self_signed_pem() -> str:
+    from cryptography.hazmat.primitives import hashes, serialization
+
+    key, name = _key_and_name()
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("client.example")]), False)
+        .sign(key, hashes.SHA256())
+    )
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def _csr_pem() -> str:
+    from cryptography.hazmat.primitives import hashes, serialization
+
+    key, name = _key_and_name()
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(name)
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("client.example")]), False)
+        .sign(key, hashes.SHA256())
+    )
+    return csr.public_bytes(serialization.Encoding.PEM).decode()
+
+
+WITH_VERSION = {"Authorization": "TOKEN", "If-Match": "VERSION"}
+
+# Together with the generic tests above, every operation's success, 401 and 404 are produced
+# for real; the other documented codes wherever a scenario is listed here.
+SCENARIOS: dict[tuple[str, str, str], Call] = {
+    ("/tlds", "get", "400"): Call(tld="", query="?page=first"),
+    ("/tlds/{tld}/tls-client-auth", "put", "200"): Call(
+        headers=WITH_VERSION,
+        body={"tld": "alpha", "entries": [{**ENTRY, "ip_acl": ["10.0.0.0/8"]}]},
+    ),
+    ("/tlds/{tld}/tls-client-auth", "put", "400"): Call(
+        headers=WITH_VERSION, body={"entries": [{**ENTRY, "ip_acl": ["192.0.2.1/24"]}]}
+    ),
+    ("/tlds/{tld}/tls-client-auth", "put", "412"): Call(
+        headers={"Authorization": "TOKEN", "If-Match": "999"}, body={"entries": [ENTRY]}
+    ),
+    ("/tlds/{tld}/tls-client-auth", "put", "428"): Call(body={"entries": [ENTRY]}),
+    ("/tlds/{tld}/history", "get", "400"): Call(query="?limit=all"),
+    ("/tlds/{tld}/decisions", "get", "400"): Call(query="?result=perhaps"),
+    ("/tlds/{tld}/submissions", "get", "400"): Call(query="?limit=all"),
+    ("/tlds/{tld}/submissions/{submission_id}", "get", "200"): Call(prepare=_store_submission),
+    ("/tlds/{tld}/scenario", "put", "200"): Call(body={"scenario": {}}),
+    ("/tlds/{tld}/scenario", "put", "400"): Call(body={"scenario": {"services": "all down"}}),
+    ("/tlsa-records", "get", "400"): Call(tld="", query="?name=not_valid!"),
+    ("/tlsa-records", "post", "201"): Call(tld="", body=TLSA),
+    ("/tlsa-records", "post", "400"): Call(tld="", body={**TLSA, "usage": 9}),
+    ("/tlsa-records/{record_id}", "delete", "204"): Call(tld="", prepare=_publish_record),
+    ("/certificates", "post", "200"): Call(tld="", body={"domain_name": "client.example"}),
+    ("/certificates", "post", "400"): Call(tld="", body={"domain_name": "bad_name!.example"}),
+    ("/certificates/sign-csr", "post", "200"): Call(tld="", make_body=lambda: {"csr": _csr_pem()}),
+    ("/certificates/sign-csr", "post", "400"): Call(tld="", body={"csr": "not a CSR"}),
+    ("/certificates/inspect", "post", "200"): Call(
+        tld="", make_body=lambda: {"certificate": _self_signed_pem()}
+    ),
+    ("/certificates/inspect", "post", "400"): Call(tld="", body={"certificate": "junk"}),
+    # The resolver is a loopback responder (see the scenario test) holding this record.
+    ("/dns-check", "post", "200"): Call(tld="", body={"name": "client.example"}),
+    ("/dns-check", "post", "400"): Call(tld="", body={"name": "no spaces allowed.example"}),
+}
+
+
+def _generic(spec, path: str, method: str, op, code: str) -> bool:
+    """Whether one of the generic tests above produces this code."""
+    return (
+        (code == "401" and _secured(spec, op))
+        or (code == "404" and "{" in path)
+        or (code == _success(op) and method == "get" and _only_tld_params(path))
+        or (code == _success(op) and not _secured(spec, op))
+    )
+
+
+def test_scenarios_match_the_document(spec):
+    documented = {
+        (path, method, code): op
+        for path, method, _item, op in _operations(spec)
+        for code in op["responses"]
+    }
+    stale = set(SCENARIOS) - set(documented)
+    assert not stale, f"scenarios for codes the spec does not document: {sorted(stale)}"
+    # Every operation's success code, 401 and 404 are produced somewhere.
+    uncovered = [
+        key
+        for key, op in documented.items()
+        if key[2] in {_success(op), "401", "404"}
+        and key not in SCENARIOS
+        and not _generic(spec, *key[:2], op, key[2])
+    ]
+    assert not uncovered, f"add a scenario producing: {uncovered}"
+    # The API's own document is covered completely.
+    core = {"/openapi.json", "/tlds", "/tlds/{tld}/tls-client-auth", "/tlds/{tld}/history"}
+    missing = [
+        key
+        for key, op in documented.items()
+        if key[0] in core and key not in SCENARIOS and not _generic(spec, *key[:2], op, key[2])
+    ]
+    assert not missing, f"add a scenario producing: {missing}"
+
+
+def test_every_scenario_produces_its_documented_code(app, client, spec, staff_token, tmp_path):
+    from tests.dns_responder import DnsResponder
+
+    app.config["CERTS_DIR"] = str(tmp_path / "certs")  # the harness CA is made here
+    with DnsResponder({"client.example": (["3 1 1 " + "ab" * 32], 300)}) as dns:
+        app.config["DNS_RESOLVER"] = dns.setting
+        _run_scenarios(app, client, spec, staff_token)
+        assert dns.queries["client.example"] >= 1
+
+
+def _run_scenarios(app, client, spec, staff_token: str) -> None:
+    def fill(value: str) -> str:
+        if value == "TOKEN":
+            return f"Bearer {staff_token}"
+        if value == "VERSION":
+            response = client.get(
+                _url("/tlds/{tld}/tls-client-auth", "alpha"), headers=_bearer(staff_token)
+            )
+            return str(response.get_json()["version"])
+        return value
+
+    for (path, method, code), call in SCENARIOS.items():
+        op = spec["paths"][path][method]
+        label = f"{method.upper()} {path} → {code}"
+        params = {"tld": call.tld}
+        if call.prepare:
+            params |= call.prepare(app, client, staff_token)
+        url = API + re.sub(r"{([^}]+)}", lambda m, p=params: p[m.group(1)], path) + call.query
+        response = client.open(
+            url,
+            method=method.upper(),
+            headers={k: fill(v) for k, v in call.headers.items()},
+            json=call.make_body() if call.make_body else call.body,
+        )
+        _check_response(spec, op, code, response, label)
+        if path.endswith("/tls-client-auth") and code in {"200", "412"}:
+            assert response.headers["ETag"], label
+        if path.endswith("/tls-client-auth") and code == "200":
+            assert response.get_json()["warnings"], "the private prefix should warn"
+        if path == "/dns-check" and code == "200":
+            assert response.get_json()["validated"] is True, response.get_json()
+            assert len(response.get_json()["records"]) == 1
+
+
+def test_checker_helpers_see_a_missing_route(app, spec):
+    """The route/spec comparison notices an undocumented route (so passing means something)."""
+    from portal.app import create_app
+
+    fresh = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    before = _routes(fresh)
+    assert before == _routes(app)
+    fresh.add_url_rule("/api/v1/tlds/<name>/extra/<int:item>", "extra", lambda **kw: "")
+    added = _routes(fresh) - before
+    assert added == {("/tlds/{tld}/extra/{item}", "get")}
+    assert not added & _documented(spec)
