@@ -311,6 +311,30 @@ def test_workbench_page_flows(app, client, world, certs, login):
     assert "SHA-256 of the public key" in inspected.get_data(as_text=True)
 
 
+def test_inspected_upload_is_carried_to_the_publish_form(app, client, world, certs, login):
+    token = login(world.rsp)
+    h = {**HTMX, "X-CSRFToken": token}
+    made = client.post(
+        "/api/v1/certificates",
+        json={"domain_name": "up.rsp.example"},
+        headers=bearer(api_token(app, world.rsp)),
+    ).get_json()
+    r = client.post(
+        "/workbench/inspect",
+        data={"certificate_file": (io.BytesIO(made["certificate"].encode()), "up.pem")},
+        headers=h,
+        content_type="multipart/form-data",
+    )
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "SHA-256 of the public key" in html
+    carried = html.split('name="certificate" value="', 1)[1].split('"', 1)[0]
+    assert html_mod.unescape(carried) == made["certificate"]
+    published = client.post(
+        "/workbench/publish", data={"certificate": html_mod.unescape(carried)}, headers=h
+    )
+    assert published.status_code == 200 and "holds 1 record(s)" in published.get_data(as_text=True)
+
+
 def test_check_dns_reports_records_validation_and_match(app, client, world, certs, tmp_path, login):
     from tests.dns_responder import DnsResponder
     from tests.pki_helpers import client_cert
