@@ -15,6 +15,7 @@ from infra import config as config_module
 from infra.database import db, init_database, is_sqlite
 from infra.harness_pki import ensure_material
 
+from . import harness_views
 from .enforcement import DECISION_HEADER, Enforcer
 from .policy_cache import PolicyCache
 from .routes import MockRoute, routes_for
@@ -78,11 +79,13 @@ def create_mock_app(system: str, overrides: dict[str, Any] | None = None) -> Fla
     app.config["HARNESS_MATERIAL"] = material
     views = importlib.import_module(f"mock_services.{system}.views")
     for route in routes_for(system):
+        module = harness_views if route.harness_defined else views
         app.add_url_rule(
             route.rule,
             endpoint=route.endpoint,
-            view_func=_guard(getattr(views, route.handler), route),
+            view_func=_guard(getattr(module, route.handler), route),
             methods=list(route.methods),
+            defaults={"kind": route.kind} if route.kind else None,
         )
 
     @app.after_request

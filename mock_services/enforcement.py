@@ -1,4 +1,4 @@
-"""Request → facts → decision → log (DESIGN §4), for both mocks.
+"""Request → facts → decision → log, for both mocks.
 
 The pure decision lives in portal.core.decision; this module gathers the facts from the request
 (TLS peer chain, source address, credentials), runs the certificate path and the credential path

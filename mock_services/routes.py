@@ -1,13 +1,20 @@
 """The one routes table of both mocks: path, methods, handler, and the role each one needs.
 
-Paths of MoSAPI and RRI follow what is published (DESIGN §5). Maintenance windows and the probe
-node list were not available to us: their paths here are harness-defined (docs/mock-servers.md)
-and can be corrected in this table alone.
+Paths of MoSAPI and RRI follow the published MoSAPI and RRI specifications. Maintenance windows
+and the probe node list were not available to us: their paths here are harness-defined
+(docs/mock-servers.md) and can be corrected in this table alone.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from .rri.reports import (
+    KIND_ACTIVITY,
+    KIND_ESCROW_NOTIFICATION,
+    KIND_ESCROW_REPORT,
+    KIND_TRANSACTIONS,
+)
 
 RY = frozenset({"ry"})
 DEA = frozenset({"dea"})
@@ -19,10 +26,13 @@ class MockRoute:
     system: str  # mosapi | rri
     rule: str  # werkzeug rule; <tld> is always the TLD
     methods: tuple[str, ...]
-    handler: str  # function name in mock_services.<system>.views
+    # Function name in mock_services.<system>.views, or in mock_services.harness_views for a
+    # harness-defined route (both mocks serve those the same way).
+    handler: str
     role: str | None  # None: the credential endpoints themselves (login, logout)
     basic: frozenset[str] = NONE  # Basic accounts accepted on each request (RRI)
     harness_defined: bool = False
+    kind: str | None = None  # RRI report kind, handed to the view as its `kind` argument
 
     @property
     def endpoint(self) -> str:
@@ -31,183 +41,97 @@ class MockRoute:
 
 _M = "/ry/<tld>/v2"
 _SVC = _M + "/monitoring/<svc>"
+_SLAM, _DAAR = "mosapi-slam", "mosapi-daar"
+_MEASUREMENT_LEVELS = (
+    "",
+    "/<int:year>",
+    "/<int:year>/<int:month>",
+    "/<int:year>/<int:month>/<int:day>",
+    "/<int:year>/<int:month>/<int:day>/<measurement_id>",
+)
+
+
+def _mosapi(rule: str, handler: str, role: str | None) -> MockRoute:
+    return MockRoute("mosapi", rule, ("GET",), handler, role)
+
+
+def _rri_report(
+    kind: str, method: str, key: str, handler: str, role: str, uploaders: frozenset[str]
+) -> tuple[MockRoute, MockRoute]:
+    """A report kind's upload (``key``: the URL part after the TLD) and its status read, which
+    the registry's account may use as well as the uploader's."""
+    return (
+        MockRoute(
+            "rri", f"/report/{kind}/<tld>{key}", (method,), handler, role, uploaders, kind=kind
+        ),
+        MockRoute(
+            "rri",
+            f"/info/report/{kind}/<tld>/<key>",
+            ("GET", "HEAD"),
+            "info",
+            role,
+            RY | uploaders,
+            kind=kind,
+        ),
+    )
+
+
+def _harness_defined(
+    system: str, windows: str, probe_nodes: str, basic: frozenset[str]
+) -> tuple[MockRoute, ...]:
+    """Maintenance windows (the list at ``windows``, each one below it) and the probe node
+    list, served the same way by both mocks."""
+    role = "maintenance-window"
+    return (
+        MockRoute(system, windows, ("GET", "POST"), "windows", role, basic, harness_defined=True),
+        MockRoute(
+            system,
+            windows + "/<int:window_id>",
+            ("GET", "PUT", "DELETE"),
+            "window",
+            role,
+            basic,
+            harness_defined=True,
+        ),
+        MockRoute(
+            system,
+            probe_nodes,
+            ("GET",),
+            "probe_nodes",
+            "probe-node-list",
+            basic,
+            harness_defined=True,
+        ),
+    )
+
 
 ROUTES: tuple[MockRoute, ...] = (
     # ---------------------------------------------------------------- MoSAPI
-    MockRoute("mosapi", "/ry/<tld>/login", ("GET",), "login", None),
-    MockRoute("mosapi", "/ry/<tld>/logout", ("GET",), "logout", None),
-    MockRoute("mosapi", _M + "/monitoring/state", ("GET",), "state", "mosapi-slam"),
-    MockRoute("mosapi", _SVC + "/alarmed", ("GET",), "alarmed", "mosapi-slam"),
-    MockRoute("mosapi", _SVC + "/downtime", ("GET",), "downtime", "mosapi-slam"),
-    MockRoute("mosapi", _SVC + "/incidents", ("GET",), "incidents", "mosapi-slam"),
-    MockRoute("mosapi", _SVC + "/incidents/<incident_id>", ("GET",), "incident", "mosapi-slam"),
-    MockRoute(
-        "mosapi",
-        _SVC + "/incidents/<incident_id>/falsePositive",
-        ("GET",),
-        "incident_false_positive",
-        "mosapi-slam",
-    ),
-    MockRoute(
-        "mosapi",
-        _SVC + "/incidents/<incident_id>/measurements",
-        ("GET",),
-        "incident_measurements",
-        "mosapi-slam",
-    ),
-    MockRoute("mosapi", _SVC + "/measurements", ("GET",), "measurements", "mosapi-slam"),
-    MockRoute("mosapi", _SVC + "/measurements/<int:year>", ("GET",), "measurements", "mosapi-slam"),
-    MockRoute(
-        "mosapi",
-        _SVC + "/measurements/<int:year>/<int:month>",
-        ("GET",),
-        "measurements",
-        "mosapi-slam",
-    ),
-    MockRoute(
-        "mosapi",
-        _SVC + "/measurements/<int:year>/<int:month>/<int:day>",
-        ("GET",),
-        "measurements",
-        "mosapi-slam",
-    ),
-    MockRoute(
-        "mosapi",
-        _SVC + "/measurements/<int:year>/<int:month>/<int:day>/<measurement_id>",
-        ("GET",),
-        "measurements",
-        "mosapi-slam",
-    ),
-    MockRoute(
-        "mosapi", _M + "/metrica/domainList/latest", ("GET",), "metrica_latest", "mosapi-daar"
-    ),
-    MockRoute(
-        "mosapi", _M + "/metrica/domainList/<day>", ("GET",), "metrica_by_date", "mosapi-daar"
-    ),
-    MockRoute("mosapi", _M + "/metrica/domainLists", ("GET",), "metrica_list", "mosapi-daar"),
-    MockRoute(
-        "mosapi",
-        _M + "/registrarRdapBaseUrl/list",
-        ("GET",),
-        "rdap_base_urls",
-        "mosapi-rdap-base-urls",
-    ),
-    MockRoute(
-        "mosapi",
-        _M + "/maintenance-windows",
-        ("GET", "POST"),
-        "windows",
-        "maintenance-window",
-        harness_defined=True,
-    ),
-    MockRoute(
-        "mosapi",
-        _M + "/maintenance-windows/<int:window_id>",
-        ("GET", "PUT", "DELETE"),
-        "window",
-        "maintenance-window",
-        harness_defined=True,
-    ),
-    MockRoute(
-        "mosapi",
-        _M + "/probe-nodes",
-        ("GET",),
-        "probe_nodes",
-        "probe-node-list",
-        harness_defined=True,
-    ),
+    _mosapi("/ry/<tld>/login", "login", None),
+    _mosapi("/ry/<tld>/logout", "logout", None),
+    _mosapi(_M + "/monitoring/state", "state", _SLAM),
+    _mosapi(_SVC + "/alarmed", "alarmed", _SLAM),
+    _mosapi(_SVC + "/downtime", "downtime", _SLAM),
+    _mosapi(_SVC + "/incidents", "incidents", _SLAM),
+    _mosapi(_SVC + "/incidents/<incident_id>", "incident", _SLAM),
+    _mosapi(_SVC + "/incidents/<incident_id>/falsePositive", "incident_false_positive", _SLAM),
+    _mosapi(_SVC + "/incidents/<incident_id>/measurements", "incident_measurements", _SLAM),
+    *(_mosapi(_SVC + "/measurements" + at, "measurements", _SLAM) for at in _MEASUREMENT_LEVELS),
+    _mosapi(_M + "/metrica/domainList/latest", "metrica_latest", _DAAR),
+    _mosapi(_M + "/metrica/domainList/<day>", "metrica_by_date", _DAAR),
+    _mosapi(_M + "/metrica/domainLists", "metrica_list", _DAAR),
+    _mosapi(_M + "/registrarRdapBaseUrl/list", "rdap_base_urls", "mosapi-rdap-base-urls"),
+    *_harness_defined("mosapi", _M + "/maintenance-windows", _M + "/probe-nodes", NONE),
     # ---------------------------------------------------------------- RRI
-    MockRoute(
-        "rri",
-        "/report/registrar-transactions/<tld>/<month>",
-        ("PUT",),
-        "transactions_report",
-        "rri-monthly-reports",
-        RY,
+    *_rri_report(KIND_TRANSACTIONS, "PUT", "/<month>", "monthly_report", "rri-monthly-reports", RY),
+    *_rri_report(KIND_ACTIVITY, "PUT", "/<month>", "monthly_report", "rri-monthly-reports", RY),
+    *_rri_report(
+        KIND_ESCROW_REPORT, "PUT", "/<report_id>", "escrow_report", "rri-escrow-reports", RY
     ),
-    MockRoute(
-        "rri",
-        "/report/registry-functions-activity/<tld>/<month>",
-        ("PUT",),
-        "activity_report",
-        "rri-monthly-reports",
-        RY,
+    *_rri_report(
+        KIND_ESCROW_NOTIFICATION, "POST", "", "escrow_notification", "rri-escrow-reports", DEA
     ),
-    MockRoute(
-        "rri",
-        "/report/registry-escrow-report/<tld>/<report_id>",
-        ("PUT",),
-        "escrow_report",
-        "rri-escrow-reports",
-        RY,
-    ),
-    MockRoute(
-        "rri",
-        "/report/escrow-agent-notification/<tld>",
-        ("POST",),
-        "escrow_notification",
-        "rri-escrow-reports",
-        DEA,
-    ),
-    MockRoute(
-        "rri",
-        "/info/report/registrar-transactions/<tld>/<key>",
-        ("GET", "HEAD"),
-        "info",
-        "rri-monthly-reports",
-        RY,
-    ),
-    MockRoute(
-        "rri",
-        "/info/report/registry-functions-activity/<tld>/<key>",
-        ("GET", "HEAD"),
-        "info",
-        "rri-monthly-reports",
-        RY,
-    ),
-    MockRoute(
-        "rri",
-        "/info/report/registry-escrow-report/<tld>/<key>",
-        ("GET", "HEAD"),
-        "info",
-        "rri-escrow-reports",
-        RY,
-    ),
-    MockRoute(
-        "rri",
-        "/info/report/escrow-agent-notification/<tld>/<key>",
-        ("GET", "HEAD"),
-        "info",
-        "rri-escrow-reports",
-        RY | DEA,
-    ),
-    MockRoute(
-        "rri",
-        "/maintenance-windows/<tld>",
-        ("GET", "POST"),
-        "windows",
-        "maintenance-window",
-        RY,
-        harness_defined=True,
-    ),
-    MockRoute(
-        "rri",
-        "/maintenance-windows/<tld>/<int:window_id>",
-        ("GET", "PUT", "DELETE"),
-        "window",
-        "maintenance-window",
-        RY,
-        harness_defined=True,
-    ),
-    MockRoute(
-        "rri",
-        "/probe-nodes/<tld>",
-        ("GET",),
-        "probe_nodes",
-        "probe-node-list",
-        RY,
-        harness_defined=True,
-    ),
+    *_harness_defined("rri", "/maintenance-windows/<tld>", "/probe-nodes/<tld>", RY),
 )
 
 

@@ -1,8 +1,8 @@
-"""Sample RRI report bodies (the formats the RRI mock validates), reusable by unit and integration tests.
+"""Sample RRI report bodies (the formats the RRI mock validates) for unit and integration tests.
 
 Every builder returns a valid body by default; keyword arguments bend one thing at a time to
-craft a failing one. Column lists are written out here independently of
-``mock_services.rri.reports`` so the tests cross-check that module against the Appendix.
+craft a failing one. Column lists are written out here as the published header lines,
+independently of ``mock_services.rri.reports``, so the tests cross-check that module.
 Dates default to 2024, so ``now``/``today`` anywhere after June 2024 accepts them.
 """
 
@@ -25,9 +25,22 @@ srs-cont-create, srs-cont-delete, srs-cont-info, srs-cont-transfer-approve,
 srs-cont-transfer-cancel, srs-cont-transfer-query, srs-cont-transfer-reject,
 srs-cont-transfer-request, srs-cont-update, rdap-queries"""
 
-ACTIVITY_COLUMNS: dict[str, list[str]] = {
-    "current": [c.strip() for c in _ACTIVITY_CURRENT.replace("\n", " ").split(",")],
-}
+_TRANSACTIONS = """registrar-name, iana-id, total-domains, total-nameservers, net-adds-1-yr,
+net-adds-2-yr, net-adds-3-yr, net-adds-4-yr, net-adds-5-yr, net-adds-6-yr, net-adds-7-yr,
+net-adds-8-yr, net-adds-9-yr, net-adds-10-yr, net-renews-1-yr, net-renews-2-yr,
+net-renews-3-yr, net-renews-4-yr, net-renews-5-yr, net-renews-6-yr, net-renews-7-yr,
+net-renews-8-yr, net-renews-9-yr, net-renews-10-yr, transfer-gaining-successful,
+transfer-gaining-nacked, transfer-losing-successful, transfer-losing-nacked,
+transfer-disputed-won, transfer-disputed-lost, transfer-disputed-nodecision,
+deleted-domains-grace, deleted-domains-nograce, restored-domains, restored-noreport,
+agp-exemption-requests, agp-exemptions-granted, agp-exempted-domains, attempted-adds"""
+
+
+def _columns(header: str) -> list[str]:
+    return [c.strip() for c in header.replace("\n", " ").split(",")]
+
+
+ACTIVITY_COLUMNS: dict[str, list[str]] = {"current": _columns(_ACTIVITY_CURRENT)}
 ACTIVITY_COLUMNS["without-rdap"] = ACTIVITY_COLUMNS["current"][:-1]
 ACTIVITY_COLUMNS["2013"] = [
     "operational-registrars",
@@ -36,31 +49,7 @@ ACTIVITY_COLUMNS["2013"] = [
     *ACTIVITY_COLUMNS["without-rdap"][1:],
 ]
 
-TRANSACTIONS_COLUMNS: list[str] = [
-    "registrar-name",
-    "iana-id",
-    "total-domains",
-    "total-nameservers",
-    *[f"net-adds-{n}-yr" for n in range(1, 11)],
-    *[f"net-renews-{n}-yr" for n in range(1, 11)],
-    *[
-        "transfer-gaining-successful",
-        "transfer-gaining-nacked",
-        "transfer-losing-successful",
-        "transfer-losing-nacked",
-        "transfer-disputed-won",
-        "transfer-disputed-lost",
-        "transfer-disputed-nodecision",
-        "deleted-domains-grace",
-        "deleted-domains-nograce",
-        "restored-domains",
-        "restored-noreport",
-        "agp-exemption-requests",
-        "agp-exemptions-granted",
-        "agp-exempted-domains",
-        "attempted-adds",
-    ],
-]
+TRANSACTIONS_COLUMNS: list[str] = _columns(_TRANSACTIONS)
 TRANSACTIONS_COUNT_COLUMNS = TRANSACTIONS_COLUMNS[2:]
 
 

@@ -1,4 +1,7 @@
-"""MoSAPI handlers (DESIGN §5). Enforcement has already run for every data endpoint."""
+"""The mock MoSAPI's Flask views: a thin layer over the pure generators of this package.
+
+Enforcement has already run for every data endpoint; login and logout decide and log themselves.
+"""
 
 from __future__ import annotations
 
@@ -10,46 +13,49 @@ from functools import lru_cache, wraps
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
+from sqlalchemy import delete
 from werkzeug.exceptions import HTTPException
 
 from infra.database import db
 from portal.core.decision import Decision
+from portal.core.mosapi import SERVICE_PATHS
 from portal.models import MosapiSession
 
-from .. import shared
 from ..enforcement import MOSAPI_DENIED, SESSION_COOKIE, session_hash
-from . import data
+from ..harness_views import json_error
+from ..routes import RY
+from . import measurements as measurement_data
+from . import metrica, monitoring, rdap
 
 SESSION_LIFETIME = timedelta(minutes=15)
-SERVICES = {"dns", "dnssec", "rdds", "rdap", "epp"}
-
-windows = shared.windows
-window = shared.window
-probe_nodes = shared.probe_nodes
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def scenario_for(tld: str) -> dict[str, Any] | None:
+    """The TLD's scenario from the policy cache (checked on this request's version query)."""
+    from ..app import enforcer
+
+    return enforcer().cache.scenario(tld)
+
+
 def _json(body: dict[str, Any] | None, not_found: str = "no such object") -> Response:
     if body is None:
-        return shared.json_error(404, not_found)
+        return json_error(404, not_found)
     return jsonify(body)
 
 
-def _service(svc: str) -> str | None:
-    return svc.upper() if svc in SERVICES else None
-
-
 def per_service(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Views under monitoring/<svc>/: an unknown service is 404, a known one arrives upper-case."""
+    """Views under monitoring/<svc>/: an unknown service is 404, a known one arrives upper-case
+    (paths name services in lower case only)."""
 
     @wraps(view)
     def wrapper(tld: str, svc: str, **kwargs: Any) -> Response:
-        service = _service(svc)
+        service = SERVICE_PATHS.get(svc)
         if service is None:
-            return shared.json_error(404, f"unknown service {svc!r}")
+            return json_error(404, f"unknown service {svc!r}")
         return view(tld=tld, svc=service, **kwargs)
 
     return wrapper
@@ -64,7 +70,7 @@ def login(tld: str) -> Response:
     enf = enforcer()
     source = enf.source_address(request)
     policy, _ = enf.cache.lookup(db.session, tld)
-    decision = enf.basic(policy, frozenset({"ry"}), request, source) or Decision(
+    decision = enf.basic(policy, RY, request, source) or Decision(
         False, "basic", ["no-credentials"]
     )
     if not decision.allowed:
@@ -98,8 +104,6 @@ def login(tld: str) -> Response:
 
 
 def logout(tld: str) -> Response:
-    from sqlalchemy import delete
-
     from ..app import enforcer
 
     enf = enforcer()
@@ -130,23 +134,23 @@ def logout(tld: str) -> Response:
 
 @lru_cache(maxsize=4096)
 def _state(tld: str, scenario: str, minute: int) -> dict[str, Any]:
-    # data.state depends on `now` only through its minute: one computation per minute.
-    return data.state(tld, json.loads(scenario), datetime.fromtimestamp(minute * 60, UTC))
+    # state depends on `now` only through its minute: one computation per minute.
+    return monitoring.state(tld, json.loads(scenario), datetime.fromtimestamp(minute * 60, UTC))
 
 
 def state(tld: str) -> Response:
-    scenario = json.dumps(shared.scenario_for(tld), sort_keys=True)
+    scenario = json.dumps(scenario_for(tld), sort_keys=True)
     return jsonify(_state(tld, scenario, int(_now().timestamp()) // 60))
 
 
 @per_service
 def alarmed(tld: str, svc: str) -> Response:
-    return _json(data.alarmed(tld, svc, shared.scenario_for(tld), _now()))
+    return _json(monitoring.alarmed(tld, svc, scenario_for(tld), _now()))
 
 
 @per_service
 def downtime(tld: str, svc: str) -> Response:
-    return _json(data.downtime(tld, svc, shared.scenario_for(tld), _now()))
+    return _json(monitoring.downtime(tld, svc, scenario_for(tld), _now()))
 
 
 def _unix_arg(name: str) -> tuple[int | None, bool]:
@@ -161,19 +165,19 @@ def incidents(tld: str, svc: str) -> Response:
     start, ok_start = _unix_arg("startDate")
     end, ok_end = _unix_arg("endDate")
     if not (ok_start and ok_end):
-        return shared.json_error(400, "startDate and endDate are Unix seconds")
-    return _json(data.incidents(tld, svc, shared.scenario_for(tld), _now(), start, end))
+        return json_error(400, "startDate and endDate are Unix seconds")
+    return _json(monitoring.incidents(tld, svc, scenario_for(tld), _now(), start, end))
 
 
 @per_service
 def incident(tld: str, svc: str, incident_id: str) -> Response:
-    return _json(data.incident(tld, svc, incident_id, shared.scenario_for(tld), _now()))
+    return _json(monitoring.incident(tld, svc, incident_id, scenario_for(tld), _now()))
 
 
 @per_service
 def incident_false_positive(tld: str, svc: str, incident_id: str) -> Response:
     return _json(
-        data.incident_false_positive(tld, svc, incident_id, shared.scenario_for(tld), _now()),
+        monitoring.incident_false_positive(tld, svc, incident_id, scenario_for(tld), _now()),
         "no such incident",
     )
 
@@ -181,7 +185,7 @@ def incident_false_positive(tld: str, svc: str, incident_id: str) -> Response:
 @per_service
 def incident_measurements(tld: str, svc: str, incident_id: str) -> Response:
     return _json(
-        data.incident_measurements(tld, svc, incident_id, shared.scenario_for(tld), _now()),
+        measurement_data.incident_measurements(tld, svc, incident_id, scenario_for(tld), _now()),
         "no such incident",
     )
 
@@ -196,7 +200,7 @@ def measurements(
     measurement_id: str | None = None,
 ) -> Response:
     return _json(
-        data.measurements(
+        measurement_data.measurements(
             tld,
             svc,
             _now(),
@@ -204,7 +208,7 @@ def measurements(
             month,
             day,
             measurement_id,
-            scenario=shared.scenario_for(tld),
+            scenario=scenario_for(tld),
         ),
         "no such measurement",
     )
@@ -214,19 +218,19 @@ def measurements(
 
 
 def metrica_latest(tld: str) -> Response:
-    return _json(data.metrica_latest(tld, shared.scenario_for(tld), _now()), "no report")
+    return _json(metrica.metrica_latest(tld, scenario_for(tld), _now()), "no report")
 
 
 def metrica_by_date(tld: str, day: str) -> Response:
-    return _json(data.metrica_by_date(tld, day, shared.scenario_for(tld), _now()), "no report")
+    return _json(metrica.metrica_by_date(tld, day, scenario_for(tld), _now()), "no report")
 
 
 def metrica_list(tld: str) -> Response:
-    status, body = data.metrica_list(
+    status, body = metrica.metrica_list(
         tld,
         request.args.get("startDate"),
         request.args.get("endDate"),
-        shared.scenario_for(tld),
+        scenario_for(tld),
         _now(),
     )
     response = jsonify(body)
@@ -235,10 +239,10 @@ def metrica_list(tld: str) -> Response:
 
 
 def rdap_base_urls(tld: str) -> Response:
-    return jsonify(data.rdap_base_urls(_now()))
+    return jsonify(rdap.rdap_base_urls(_now()))
 
 
 def register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
-        return shared.json_error(exc.code or 500, exc.description or exc.name)
+        return json_error(exc.code or 500, exc.description or exc.name)

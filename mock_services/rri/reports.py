@@ -1,4 +1,6 @@
-"""Validation of the report bodies the mock RRI server receives (DESIGN §5 and its Appendix).
+"""Validation of the report bodies the mock RRI server receives: the Registry Functions Activity
+and Per-Registrar Transactions reports (CSV), the escrow report and the escrow agent
+notification (XML).
 
 Pure: no Flask, no database. Each ``validate_*`` function returns an :class:`RriResult` whose
 ``code`` is the iirdea result code (1000 on success) and whose ``message`` says precisely what
@@ -33,8 +35,8 @@ Decisions (where the published material is silent):
   an xsd:dateTime and are not checked against the clock; ``results`` content is not
   inspected. An embedded report is validated like a PUT one without the id comparison (its
   tld must still equal the URL tld).
-* 2002 (replaced after the cut-off) depends on stored state: the server decides it; the code
-  is only exported here.
+* 2002 (replaced after the cut-off) depends on stored state: ``uploads`` decides it with what
+  the server has stored; the code is only exported here.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ import idna
 # --------------------------------------------------------------------------- result codes
 
 CODE_OK = 1000
-CODE_STRUCTURE = 2001
+CODE_STRUCTURE = 2001  # also a status read that finds nothing, and any HTTP error
 CODE_REPLACED_AFTER_CUTOFF = 2002
 CODE_NEGATIVE_VALUE = 2003
 CODE_NOT_YET = 2004  # month not ended / date in the future

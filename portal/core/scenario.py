@@ -28,29 +28,31 @@ Scenario (all keys optional; unknown keys or services are errors)::
 
 ``validate_scenario(doc, now=...)`` returns the normalised scenario with defaults filled in.
 Given ``now`` it also turns ``started_minutes_ago`` into an absolute ``started_at``: store *that*
-form, so incident IDs (which contain the start time) stay stable while time passes.
+form, so incident IDs (which contain the start time) stay stable while time passes. A relative
+incident is otherwise re-anchored to the ``now`` of every answer the mock computes.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import Any
 
-# The monitored services, as MoSAPI writes them in JSON (paths use lower case).
-SERVICES: tuple[str, ...] = ("DNS", "DNSSEC", "RDDS", "RDAP", "EPP")
-SERVICE_STATUSES: tuple[str, ...] = ("Up", "Down", "Disabled", "Up-inconclusive")
-OVERALL_STATUSES: tuple[str, ...] = ("Up", "Down", "Up-inconclusive")
-THREAT_TYPES: tuple[str, ...] = ("phishing", "malware", "botnetCc", "spam", "pharming")
+from .mosapi import (
+    DAY,
+    METRICA_EARLIEST,
+    MINUTE,
+    OVERALL_STATUSES,
+    RETENTION_DAYS,
+    SERVICE_STATUSES,
+    SERVICES,
+    THREAT_TYPES,
+    database_time,
+    parse_iso_date,
+    service_key,
+)
 
-MINUTE = 60
-DAY = 86_400
-RETENTION_DAYS = 90
 MAX_STARTED_MINUTES_AGO = RETENTION_DAYS * DAY // MINUTE
 MAX_METRICA_COUNT = 1000
-METRICA_EARLIEST = date(2018, 1, 1)
-
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 Scenario = dict[str, Any]
 Errors = list[tuple[str, str]]
@@ -67,34 +69,6 @@ PRESETS: dict[str, Scenario] = {
     },
     "metrica-none": {"metrica": {"no_report": True}},
 }
-
-
-def _utc(now: datetime) -> datetime:
-    if now.tzinfo is None:
-        return now.replace(tzinfo=UTC)
-    return now.astimezone(UTC)
-
-
-def _ref(now: datetime) -> int:
-    """The database time: ``now`` floored to the minute, in Unix seconds."""
-    ts = int(_utc(now).timestamp())
-    return ts - ts % MINUTE
-
-
-def service_key(name: str) -> str | None:
-    """``dns`` / ``DNS`` -> ``DNS``; ``None`` for an unknown service."""
-    key = name.upper() if isinstance(name, str) else ""
-    return key if key in SERVICES else None
-
-
-def parse_iso_date(value: object) -> date | None:
-    """Strict ``YYYY-MM-DD`` -> ``date``; ``None`` when malformed or impossible."""
-    if not isinstance(value, str) or not _DATE_RE.match(value):
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 # --------------------------------------------------------------------------- scenario
@@ -293,7 +267,7 @@ def validate_scenario(
     if not isinstance(doc, dict):
         return None, [("scenario", "must be a JSON object")]
     errors: Errors = []
-    ref = _ref(now) if now is not None else None
+    ref = database_time(now) if now is not None else None
     out: Scenario = {}
     _unknown_keys(doc, _TOP_KEYS, "", errors)
     if "services" in doc:
@@ -324,3 +298,15 @@ def validate_scenario(
     if errors:
         return None, errors
     return out, []
+
+
+def normalise_scenario(doc: object) -> Scenario:
+    """The normalised form of a raw or already normalised scenario; ``ValueError`` if invalid.
+
+    The mock's generators take either form, so they validate again on every call.
+    """
+    clean, errors = validate_scenario(doc)
+    if clean is None:
+        detail = "; ".join(f"{field}: {message}" for field, message in errors)
+        raise ValueError(f"invalid MoSAPI scenario: {detail}")
+    return clean

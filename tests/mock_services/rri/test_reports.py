@@ -58,7 +58,7 @@ def assert_code(result: RriResult, code: int, *fragments: str) -> None:
 # --------------------------------------------------------------------------- column sets
 
 
-def test_column_sets_match_the_appendix() -> None:
+def test_column_sets_match_the_published_header_lines() -> None:
     assert {k: list(v) for k, v in rr.ACTIVITY_COLUMN_SETS.items()} == s.ACTIVITY_COLUMNS
     assert list(rr.TRANSACTIONS_COLUMNS) == s.TRANSACTIONS_COLUMNS
     assert len(s.ACTIVITY_COLUMNS["current"]) == 38

@@ -1,0 +1,42 @@
+"""The one routes table of both mocks."""
+
+from __future__ import annotations
+
+import importlib
+
+from mock_services import harness_views
+from mock_services.routes import DEA, ROUTES, RY, routes_for
+from mock_services.rri.reports import (
+    KIND_ACTIVITY,
+    KIND_ESCROW_NOTIFICATION,
+    KIND_ESCROW_REPORT,
+    KIND_TRANSACTIONS,
+)
+
+
+def test_every_handler_exists_where_the_app_looks_for_it() -> None:
+    for route in ROUTES:
+        views = importlib.import_module(f"mock_services.{route.system}.views")
+        module = harness_views if route.harness_defined else views
+        assert callable(getattr(module, route.handler, None)), route
+
+
+def test_every_endpoint_is_unique() -> None:
+    endpoints = [route.endpoint for route in ROUTES]
+    assert len(endpoints) == len(set(endpoints))
+
+
+def test_each_report_kind_has_an_upload_and_a_status_read() -> None:
+    rri = routes_for("rri")
+    for kind, upload, accounts in [
+        (KIND_TRANSACTIONS, f"/report/{KIND_TRANSACTIONS}/<tld>/<month>", RY),
+        (KIND_ACTIVITY, f"/report/{KIND_ACTIVITY}/<tld>/<month>", RY),
+        (KIND_ESCROW_REPORT, f"/report/{KIND_ESCROW_REPORT}/<tld>/<report_id>", RY),
+        (KIND_ESCROW_NOTIFICATION, f"/report/{KIND_ESCROW_NOTIFICATION}/<tld>", DEA),
+    ]:
+        [up] = [r for r in rri if r.rule == upload]
+        [info] = [r for r in rri if r.rule == f"/info/report/{kind}/<tld>/<key>"]
+        assert up.kind == info.kind == kind
+        assert up.basic == accounts and info.basic == RY | accounts
+        assert up.role == info.role
+    assert {r.kind for r in ROUTES if r.system == "mosapi"} == {None}
