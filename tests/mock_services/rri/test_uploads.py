@@ -7,17 +7,8 @@ from datetime import date
 
 import pytest
 
-from mock_services.rri.reports import (
-    CODE_BAD_MONTH,
-    CODE_OK,
-    CODE_REPLACED_AFTER_CUTOFF,
-    CODE_STRUCTURE,
-    KIND_ACTIVITY,
-    KIND_ESCROW_NOTIFICATION,
-    KIND_ESCROW_REPORT,
-    KIND_TRANSACTIONS,
-    RriResult,
-)
+from mock_services.rri import reports as rr
+from mock_services.rri.reports import RriResult
 from mock_services.rri.uploads import (
     after_cutoff,
     check_monthly,
@@ -32,26 +23,26 @@ TODAY = date(2024, 6, 15)
 @pytest.mark.parametrize(
     ("kind", "mimetype", "refused"),
     [
-        (KIND_ACTIVITY, "text/csv", False),
-        (KIND_TRANSACTIONS, "TEXT/CSV", False),
-        (KIND_ACTIVITY, "text/xml", True),
-        (KIND_ESCROW_REPORT, "text/xml", False),
-        (KIND_ESCROW_NOTIFICATION, "application/xml", False),
-        (KIND_ESCROW_REPORT, "text/csv", True),
-        (KIND_ESCROW_NOTIFICATION, None, True),
+        (rr.KIND_ACTIVITY, "text/csv", False),
+        (rr.KIND_TRANSACTIONS, "TEXT/CSV", False),
+        (rr.KIND_ACTIVITY, "text/xml", True),
+        (rr.KIND_ESCROW_REPORT, "text/xml", False),
+        (rr.KIND_ESCROW_NOTIFICATION, "application/xml", False),
+        (rr.KIND_ESCROW_REPORT, "text/csv", True),
+        (rr.KIND_ESCROW_NOTIFICATION, None, True),
     ],
 )
 def test_content_type_by_kind(kind: str, mimetype: str | None, refused: bool) -> None:
     result = content_type_refusal(kind, mimetype, mimetype)
     assert (result is not None) is refused
     if refused:
-        assert (result.code, result.http_status) == (CODE_STRUCTURE, 400)
+        assert (result.code, result.http_status) == (rr.CODE_STRUCTURE, 400)
 
 
 def test_content_type_refusal_names_the_expected_type() -> None:
-    csv = content_type_refusal(KIND_ACTIVITY, "text/xml", "text/xml; charset=utf-8")
+    csv = content_type_refusal(rr.KIND_ACTIVITY, "text/xml", "text/xml; charset=utf-8")
     assert csv.message == "Content-Type must be text/csv, not text/xml; charset=utf-8."
-    xml = content_type_refusal(KIND_ESCROW_REPORT, None, None)
+    xml = content_type_refusal(rr.KIND_ESCROW_REPORT, None, None)
     assert xml.message == "Content-Type must be text/xml, not none."
 
 
@@ -75,32 +66,35 @@ def _never_asked() -> bool:
 
 
 def test_monthly_bad_month_comes_first() -> None:
-    result = check_monthly(KIND_ACTIVITY, b"", "example", "2024-13", TODAY, _never_asked)
+    result = check_monthly(rr.KIND_ACTIVITY, b"", "example", "2024-13", TODAY, _never_asked)
     assert (result.code, result.message) == (
-        CODE_BAD_MONTH,
+        rr.CODE_BAD_MONTH,
         "“2024-13” is not a report month (YYYY-MM).",
     )
 
 
 def test_monthly_invalid_body_is_answered_without_asking_storage() -> None:
     body = samples.activity_csv(line_end="\n")
-    result = check_monthly(KIND_ACTIVITY, body, "example", "2024-05", TODAY, _never_asked)
-    assert result.code == CODE_STRUCTURE
+    result = check_monthly(rr.KIND_ACTIVITY, body, "example", "2024-05", TODAY, _never_asked)
+    assert result.code == rr.CODE_STRUCTURE
 
 
 @pytest.mark.parametrize(
     ("kind", "body"),
-    [(KIND_ACTIVITY, samples.activity_csv()), (KIND_TRANSACTIONS, samples.transactions_csv())],
+    [
+        (rr.KIND_ACTIVITY, samples.activity_csv()),
+        (rr.KIND_TRANSACTIONS, samples.transactions_csv()),
+    ],
 )
 def test_monthly_replacement_until_the_cutoff(kind: str, body: bytes) -> None:
     first = check_monthly(kind, body, "example", "2024-05", TODAY, lambda: False)
-    assert first.ok and first.code == CODE_OK
+    assert first.ok and first.code == rr.CODE_OK
     replaced = check_monthly(kind, body, "example", "2024-05", TODAY, lambda: True)
     assert replaced.ok
     too_late = check_monthly(kind, body, "example", "2024-04", TODAY, lambda: True)
     assert too_late == RriResult(
         False,
-        CODE_REPLACED_AFTER_CUTOFF,
+        rr.CODE_REPLACED_AFTER_CUTOFF,
         "The 2024-04 report was already accepted and its cut-off has passed.",
         400,
     )
@@ -108,12 +102,12 @@ def test_monthly_replacement_until_the_cutoff(kind: str, body: bytes) -> None:
 
 
 def test_status_read() -> None:
-    assert status_read(KIND_ACTIVITY, "2024-05", "example", True) == RriResult(
-        True, CODE_OK, "registry-functions-activity 2024-05 for example was received.", 200
+    assert status_read(rr.KIND_ACTIVITY, "2024-05", "example", True) == RriResult(
+        True, rr.CODE_OK, "registry-functions-activity 2024-05 for example was received.", 200
     )
-    assert status_read(KIND_ESCROW_REPORT, "2024-05-02", "example", False) == RriResult(
+    assert status_read(rr.KIND_ESCROW_REPORT, "2024-05-02", "example", False) == RriResult(
         False,
-        CODE_STRUCTURE,
+        rr.CODE_STRUCTURE,
         "No registry-escrow-report 2024-05-02 for example was received.",
         404,
     )
