@@ -102,8 +102,8 @@ HEADER = (
 def issuance(certs_dir: Path, runs: int, warmup: int) -> list[float]:
     params = {"domain_name": "client.example", "key_type": "ec-p256", "issuer": "harness"}
     result = workbench.generate(params, certs_dir, MOSAPI_URL)
-    assert result["certificate"].startswith("-----BEGIN CERTIFICATE-----")
-    assert [r["usage"] for r in result["tlsa"]] == [3, 3, 2]
+    assert result.certificate.startswith("-----BEGIN CERTIFICATE-----")
+    assert [r["usage"] for r in result.tlsa] == [3, 3, 2]
     issuer = workbench.harness_issuer(certs_dir)
     valid = cw.validity()
     key = ec.generate_private_key(ec.SECP256R1())

@@ -214,7 +214,7 @@ class Enforcer:
             "cert_spki_sha256": hashlib.sha256(spki_der(leaf)).hexdigest() if leaf else None,
             "cert_subject": leaf.subject.rfc4514_string()[:500] if leaf else None,
             "auth_path": decision.auth_path,
-            "result": "allowed" if decision.allowed else "denied",
+            "result": decision.result,
             "status_code": status,
             "reasons": decision.reasons,
             "warnings": decision.warnings,

@@ -10,7 +10,6 @@ refusal or an error leaves nothing behind.
 from __future__ import annotations
 
 import base64
-import json
 import os
 import sys
 import tempfile
@@ -22,6 +21,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from .api.schemas import Inspection
 from .core import certificates as cw
 from .core.tlsa import TlsaRecord
 from .core.validation import validate_domain_name
@@ -224,28 +224,28 @@ def cert_new(
     except ServiceError as exc:
         raise _fail(exc) from exc
     contents = {
-        "certificate": (made["certificate"].encode(), PUBLIC_MODE),
-        "private key": (made["private_key"].encode(), SECRET_MODE),
-        "chain": (made["chain"].encode(), PUBLIC_MODE),
-        "PKCS#12": (base64.b64decode(made.get("pkcs12", "")), SECRET_MODE),
+        "certificate": (made.certificate.encode(), PUBLIC_MODE),
+        "private key": (made.private_key.encode(), SECRET_MODE),
+        "chain": (made.chain.encode(), PUBLIC_MODE),
+        "PKCS#12": (base64.b64decode(made.pkcs12 or ""), SECRET_MODE),
     }
     _write_all([(path, *contents[what]) for what, path in paths.items()], force)
-    info = made["info"]
+    info = made.info
     click.echo(f"{info['subject']}, issued by {info['issuer']}")
     click.echo(f"valid {info['not_before']} to {info['not_after']} ({info['validity_note']})")
     for what, path in paths.items():
         extra = ""
         if what == "private key":
             extra = " (PKCS#8, mode 0600, " + (
-                "encrypted)" if made["private_key_encrypted"] else "not encrypted)"
+                "encrypted)" if made.private_key_encrypted else "not encrypted)"
             )
         elif what == "PKCS#12":
             extra = " (mode 0600)"
         click.echo(f"{what + ':':13} {path}{extra}")
-    for note in made["notes"]:
+    for note in made.notes:
         click.echo(f"note: {note}")
     click.echo(f"TLSA records (publish one at {name}):")
-    _echo_records(made["tlsa"])
+    _echo_records(made.tlsa)
     if issuer == "harness":
         click.echo("DANE-TA (2 0 1) needs the client to send the chain: leaf then CA.")
     ca_file = Path(current_app.config["CERTS_DIR"]) / "harness-ca.pem"
@@ -275,18 +275,18 @@ def cert_sign_csr(csr_file: Path, days: int | None, out_file: Path, force: bool)
         signed = workbench.sign_csr({"csr": data, "days": days}, current_app.config["CERTS_DIR"])
     except ServiceError as exc:
         raise _fail(exc) from exc
-    _write_all([(out_file, signed["certificate"].encode(), PUBLIC_MODE)], force)
-    info = signed["info"]
+    _write_all([(out_file, signed.certificate.encode(), PUBLIC_MODE)], force)
+    info = signed.info
     click.echo(f"certificate: {out_file}")
     click.echo(f"{info['subject']} ({', '.join(info['sans'])}), issued by {info['issuer']}")
     click.echo(f"valid {info['not_before']} to {info['not_after']}")
     click.echo(f"issuing CA: {Path(current_app.config['CERTS_DIR']) / 'harness-ca.pem'}")
     click.echo("TLSA records:")
-    _echo_records(signed["tlsa"])
+    _echo_records(signed.tlsa)
 
 
-def _report(result: dict[str, Any]) -> None:
-    certs = result["certificates"]
+def _report(result: workbench.Inspection) -> None:
+    certs = result.certificates
     for i, c in enumerate(certs):
         role = "leaf" if i == 0 else "issuer"
         click.echo(f"Certificate {i + 1} of {len(certs)} ({role})")
@@ -310,7 +310,7 @@ def _report(result: dict[str, Any]) -> None:
         if i == 0 and c["extended_key_usage"] and "clientAuth" not in c["extended_key_usage"]:
             click.echo("  warning: no clientAuth in the EKU; TLS clients will not use it.")
     click.echo("TLSA records:")
-    _echo_records(result["tlsa"])
+    _echo_records(result.tlsa)
 
 
 @cert_group.command("inspect")
@@ -323,7 +323,7 @@ def cert_inspect(file: Path, as_json: bool) -> None:
     except ServiceError as exc:
         raise _fail(exc) from exc
     if as_json:
-        click.echo(json.dumps(result, indent=2))
+        click.echo(Inspection.model_validate(result).model_dump_json(indent=2))
     else:
         _report(result)
 
@@ -376,11 +376,11 @@ def tlsa_command(
         info = workbench.inspect({"certificate": data})
     except ServiceError as exc:
         raise _fail(exc) from exc
-    if name is None and info["tlsa"][0]["name"] not in info["certificates"][0]["sans"]:
+    if name is None and info.tlsa[0]["name"] not in info.certificates[0]["sans"]:
         raise click.ClickException(
             f"the certificate in {file} has no DNS name in its subjectAltName: give --name."
         )
-    available = {f"{r['usage']} {r['selector']} {r['matching_type']}": r for r in info["tlsa"]}
+    available = {f"{r['usage']} {r['selector']} {r['matching_type']}": r for r in info.tlsa}
     for kind in kinds:
         if kind not in available:
             raise click.ClickException(
@@ -401,9 +401,9 @@ def tlsa_command(
             raise _fail(exc) from exc
         click.echo(f"published in the harness zone as {user.email}:")
         for row in published:
-            click.echo(row["presentation"])
+            click.echo(row.presentation)
         return
-    owner = name or info["tlsa"][0]["name"]
+    owner = name or info.tlsa[0]["name"]
     for kind in kinds or list(available):
         r = available[kind]
         record = TlsaRecord(r["usage"], r["selector"], r["matching_type"], bytes.fromhex(r["data"]))

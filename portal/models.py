@@ -25,6 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from .core.tlsa import TlsaRecord
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -236,6 +238,15 @@ class TlsaRecordRow(Base):
     usage: Mapped[int] = mapped_column(SmallInteger)
     selector: Mapped[int] = mapped_column(SmallInteger)
     matching_type: Mapped[int] = mapped_column(SmallInteger)
+    @property
+    def record(self) -> TlsaRecord:
+        return TlsaRecord(self.usage, self.selector, self.matching_type, bytes.fromhex(self.data))
+
+    @property
+    def presentation(self) -> str:
+        """The record as a zone file line."""
+        return self.record.presentation(self.name, self.ttl)
+
     data: Mapped[str] = mapped_column(Text)  # lower-case hex
     ttl: Mapped[int] = mapped_column(default=3600)
     # The name belongs to the organisation that published first at it.

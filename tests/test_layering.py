@@ -63,7 +63,7 @@ def _plant(tree: Path, module: str, line: str) -> str:
         ("portal/services/zone.py", "import mock_services.app", "services import neither"),
         ("portal/services/zone.py", "from flask import request", "services import neither"),
         ("mock_services/probe_nodes.py", "from portal.tlds import views", "mocks import no portal"),
-        ("portal/api/routes.py", "import mock_services.routes", "web app does not import"),
+        ("portal/api/tlds.py", "import mock_services.routes", "web app does not import"),
         ("infra/tls_listener.py", "import portal.cli", "CLI above web"),
     ],
 )

@@ -1,5 +1,17 @@
+"""The JSON API under /api/v1: bearer tokens, or the portal session (with CSRF on changes)."""
+
 from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from . import certificates, mock_routes, routes  # noqa: E402,F401
+from . import (  # noqa: E402,F401  (the modules register their routes and hooks on bp)
+    access,
+    certificates,
+    decisions,
+    errors,
+    scenarios,
+    spec,
+    submissions,
+    tlds,
+    zone,
+)

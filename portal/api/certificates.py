@@ -1,74 +1,58 @@
-"""Certificate workbench over the API. Generated private keys appear in the answer once."""
+"""The certificate workbench. A generated private key appears in the answer once."""
 
 from __future__ import annotations
 
-from flask import Response, current_app, g, jsonify, request
-
-from infra.database import db
+from flask import current_app
 
 from ..services import workbench
-from ..services.errors import Invalid
 from . import bp
-from .errors import api_error
-
-
-def mosapi_url() -> str:
-    return f"https://localhost:{current_app.config['MOSAPI_PORT']}"
-
-
-def _invalid(exc: Invalid, what: str) -> Response:
-    return api_error(400, "validation_failed", f"{what}; nothing was stored.", exc.findings)
+from .schemas import (
+    DnsCheck,
+    DnsCheckInput,
+    Generated,
+    GenerateInput,
+    InspectInput,
+    Inspection,
+    Issued,
+    SignInput,
+)
+from .spec import operation
 
 
 @bp.post("/certificates")
-def generate_certificate() -> Response:
-    try:
-        body = workbench.generate(
-            request.get_json(silent=True), current_app.config["CERTS_DIR"], mosapi_url()
-        )
-    except Invalid as exc:
-        return _invalid(exc, "No certificate was made")
-    return jsonify(body)
+@operation(Generated, refused="No certificate was made; nothing was stored.")
+def generate_certificate(json: GenerateInput) -> Generated:
+    """Generate a key and a clientAuth certificate
+
+    The answer carries the private key once; the harness keeps no copy."""
+    made = workbench.generate(
+        json.model_dump(exclude_unset=True),
+        current_app.config["CERTS_DIR"],
+        workbench.mosapi_base_url(current_app.config),
+    )
+    return Generated.model_validate(made)
 
 
 @bp.post("/certificates/sign-csr")
-def sign_csr() -> Response:
-    try:
-        body = workbench.sign_csr(request.get_json(silent=True), current_app.config["CERTS_DIR"])
-    except Invalid as exc:
-        return _invalid(exc, "The CSR was not signed")
-    return jsonify(body)
+@operation(Issued, refused="The CSR was not signed; nothing was stored.")
+def sign_csr(json: SignInput) -> Issued:
+    """Sign a CSR with the harness CA (the key stays with you)"""
+    signed = workbench.sign_csr(
+        json.model_dump(exclude_unset=True), current_app.config["CERTS_DIR"]
+    )
+    return Issued.model_validate(signed)
 
 
 @bp.post("/certificates/inspect")
-def inspect_certificate() -> Response:
-    try:
-        return jsonify(workbench.inspect(request.get_json(silent=True)))
-    except Invalid as exc:
-        return _invalid(exc, "The certificate could not be read")
+@operation(Inspection, refused="The certificate could not be read; nothing was stored.")
+def inspect_certificate(json: InspectInput) -> Inspection:
+    """Describe a certificate or chain and the TLSA records that bind it"""
+    return Inspection.model_validate(workbench.inspect(json.model_dump()))
 
 
 @bp.post("/dns-check")
-def dns_check() -> Response:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return api_error(400, "invalid_json", "Send {name, certificate?}.")
-    try:
-        result = workbench.check_dns(
-            body.get("name"), body.get("certificate"), current_app.config["DNS_RESOLVER"]
-        )
-    except Invalid as exc:
-        return _invalid(exc, "DNS was not asked")
-    return jsonify(result)
-
-
-def publish_from_certificate() -> Response:
-    try:
-        records = workbench.publish_from_certificate(
-            db.session, g.api_user, request.get_json(silent=True)
-        )
-    except Invalid as exc:
-        return _invalid(exc, "Nothing was published")
-    response = jsonify({"records": records})
-    response.status_code = 201
-    return response
+@operation(DnsCheck, refused="DNS was not asked; nothing was stored.")
+def dns_check(json: DnsCheckInput) -> DnsCheck:
+    """Ask the configured validating resolver for the TLSA records at a name"""
+    result = workbench.check_dns(json.name, json.certificate, current_app.config["DNS_RESOLVER"])
+    return DnsCheck.of(result)

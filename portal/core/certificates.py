@@ -40,6 +40,8 @@ ED25519_NOTE = (
     "some browsers and Java versions do not offer them."
 )
 PRESETS = ("expired", "not-yet-valid")
+# Who signs a generated certificate: its own key, or the harness CA.
+ISSUERS = ("self", "harness")
 
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
 
@@ -257,7 +259,7 @@ def generate(
         raise _fail(
             "key_type", f"Unknown key type {key_type!r}; choose one of {', '.join(KEY_TYPES)}."
         )
-    if issuer_kind not in ("self", "harness"):
+    if issuer_kind not in ISSUERS:
         raise _fail("issuer", "issuer is self or harness.")
     if issuer_kind == "harness" and harness is None:
         raise _fail("issuer", "The harness CA is not available.")

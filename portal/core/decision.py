@@ -112,6 +112,10 @@ class LookupResult:
 TlsaLookup = Callable[[str], LookupResult]
 
 
+# What the decision log records of a decision (`DecisionLogRow.result`).
+RESULTS = ("allowed", "denied")
+
+
 @dataclass
 class Decision:
     allowed: bool
@@ -120,6 +124,10 @@ class Decision:
     warnings: list[str] = field(default_factory=list)
     matched_entry: str | None = None
     known_client: bool = False
+
+    @property
+    def result(self) -> str:
+        return RESULTS[0] if self.allowed else RESULTS[1]
 
     @property
     def short_reason(self) -> str:

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import generate_password_hash
 
-from ..core.diff import describe_changes
 from ..core.validation import (
     Entry,
     Finding,
@@ -32,6 +31,7 @@ from ..models import (
     as_utc,
     utcnow,
 )
+from .audit import Channel, EventSummary, summarise
 from .errors import Conflict, Invalid, NotFound
 
 MIN_BASIC_PASSWORD = 12
@@ -41,21 +41,12 @@ MAX_BASIC_PASSWORD = 128
 @dataclass(frozen=True)
 class Actor:
     label: str
-    channel: str  # ui | api | cli | bulk
+    channel: Channel
     user_id: int | None = None
 
 
 def account_username(tld_name: str, kind: str) -> str:
     return f"{tld_name}_{kind}"
-
-
-def document(tld: Tld) -> dict[str, Any]:
-    """The API document of a TLD's TLS client authentication data."""
-    return {
-        "tld": tld.name,
-        "version": tld.version,
-        "entries": [e.as_dict() for e in tld.entries],
-    }
 
 
 def snapshot(tld: Tld) -> dict[str, Any]:
@@ -70,25 +61,13 @@ def snapshot(tld: Tld) -> dict[str, Any]:
     }
 
 
-def event_summary(event: AuditEvent) -> dict[str, Any]:
-    return {
-        "id": event.id,
-        "at": as_utc(event.created_at).isoformat(),  # type: ignore[union-attr]
-        "actor": event.actor,
-        "channel": event.channel,
-        "action": event.action,
-        "version": event.version_after,
-        "changes": describe_changes(event.before, event.after),
-    }
-
-
-def changes_since(session: Session, tld: Tld, version: int) -> list[dict[str, Any]]:
+def changes_since(session: Session, tld: Tld, version: int) -> list[EventSummary]:
     events = session.scalars(
         select(AuditEvent)
         .where(AuditEvent.tld_id == tld.id, AuditEvent.version_after > version)
         .order_by(AuditEvent.id)
     )
-    return [event_summary(e) for e in events]
+    return [summarise(e) for e in events]
 
 
 def history(session: Session, tld: Tld, limit: int = 100) -> list[AuditEvent]:
@@ -114,7 +93,7 @@ def _claim_version(session: Session, tld: Tld, expected: int) -> None:
     if result.rowcount != 1:
         session.rollback()
         session.refresh(tld)
-        raise Conflict(expected, tld.version, changes_since(session, tld, expected), document(tld))
+        raise Conflict(expected, tld.version, changes_since(session, tld, expected), tld)
     set_committed_value(tld, "version", expected + 1)
 
 

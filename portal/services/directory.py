@@ -208,17 +208,6 @@ class TldRow:
     version: int
     updated_at: datetime | None
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "tld": self.name,
-            "operator": self.operator,
-            "rsp": self.rsp,
-            "entry_count": self.entry_count,
-            "roles": self.roles,
-            "version": self.version,
-            "updated_at": self.updated_at.isoformat() if self.updated_at else None,
-        }
-
 
 @dataclass
 class TldPage:

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..core.validation import Finding
+from ..models import Tld
+from .audit import EventSummary
 
 
 class ServiceError(Exception):
@@ -32,8 +33,8 @@ class Conflict(ServiceError):
 
     expected_version: int
     current_version: int
-    changes: list[dict[str, Any]] = field(default_factory=list)
-    current: dict[str, Any] = field(default_factory=dict)
+    changes: list[EventSummary] = field(default_factory=list)
+    current: Tld | None = None  # the TLD as it is now, for the caller to show or send
 
     def __str__(self) -> str:
         return (

@@ -6,6 +6,7 @@ not a log.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,58 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy.orm import Session
 
 from ..core import certificates as cw
-from ..core.tlsa import CertFacts, match_chain
+from ..core.tlsa import CertFacts, TlsaRecord, match_chain
 from ..core.validation import Finding, validate_domain_name
-from ..models import User
+from ..models import TlsaRecordRow, User
 from . import zone
 from .errors import Invalid
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A certificate the harness signed (a CSR's), with what a client needs to use it.
+
+    `info` is `certificates.describe`; each of `tlsa` is one of `certificates.tlsa_for`."""
+
+    certificate: str  # PEM
+    chain: str  # PEM of the issuers, leaf excluded
+    info: dict[str, Any]
+    tlsa: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Generated(Issued):
+    """A certificate and key the harness made: the key goes to the caller only, once."""
+
+    private_key: str  # PKCS#8 PEM, encrypted when a passphrase was given
+    private_key_encrypted: bool
+    snippets: dict[str, str]
+    notes: list[str]
+    pkcs12: str | None = None  # base64, when a PKCS#12 password was given
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """Each certificate of a chain described (leaf first), and the records that bind it."""
+
+    certificates: list[dict[str, Any]]
+    tlsa: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class DnsRecord:
+    record: TlsaRecord
+    presentation: str
+    matches: bool | None  # whether it binds the given certificate; None without one
+
+
+@dataclass(frozen=True)
+class DnsCheck:
+    name: str
+    resolver: str
+    validated: bool  # DNSSEC-validated (AD)
+    problem: str | None
+    records: list[DnsRecord]
 
 
 def harness_issuer(certs_dir: str | Path) -> cw.Issuer:
@@ -50,7 +98,7 @@ def _chain_pem(chain: list[Any]) -> str:
     return "".join(cw.pem(c) for c in chain)
 
 
-def generate(params: Any, certs_dir: str | Path, mosapi_url: str) -> dict[str, Any]:
+def generate(params: Any, certs_dir: str | Path, mosapi_url: str) -> Generated:
     """{domain_name, key_type, days|not_before+not_after|validity_preset, issuer, extra_sans,
     key_passphrase, pkcs12_password} → certificate, chain, private key (once), PKCS#12, TLSA."""
     if not isinstance(params, dict):
@@ -73,26 +121,29 @@ def generate(params: Any, certs_dir: str | Path, mosapi_url: str) -> dict[str, A
         passphrase = _text(params, "key_passphrase")
         p12_password = _text(params, "pkcs12_password")
         name = made.certificate.subject.rfc4514_string().removeprefix("CN=")
-        result: dict[str, Any] = {
-            "certificate": cw.pem(made.certificate),
-            "chain": _chain_pem(made.chain),
-            "private_key": cw.key_pem(made.private_key, passphrase),
-            "private_key_encrypted": bool(passphrase),
-            "info": cw.describe(made.certificate),
-            "tlsa": cw.tlsa_for(made.certificate, made.chain, name),
-            "snippets": cw.snippets(name, mosapi_url),
-            "notes": made.notes,
-        }
-        if p12_password:
-            result["pkcs12"] = cw.b64(
+        pkcs12 = (
+            cw.b64(
                 cw.pkcs12_bytes(made.private_key, made.certificate, made.chain, p12_password, name)
             )
-        return result
+            if p12_password
+            else None
+        )
+        return Generated(
+            certificate=cw.pem(made.certificate),
+            chain=_chain_pem(made.chain),
+            info=cw.describe(made.certificate),
+            tlsa=cw.tlsa_for(made.certificate, made.chain, name),
+            private_key=cw.key_pem(made.private_key, passphrase),
+            private_key_encrypted=bool(passphrase),
+            snippets=cw.snippets(name, mosapi_url),
+            notes=made.notes,
+            pkcs12=pkcs12,
+        )
     except cw.WorkbenchError as exc:
         raise Invalid(exc.findings) from exc
 
 
-def sign_csr(params: Any, certs_dir: str | Path) -> dict[str, Any]:
+def sign_csr(params: Any, certs_dir: str | Path) -> Issued:
     if not isinstance(params, dict):
         raise Invalid([Finding("body", "Send a JSON object {csr, days}.")])
     csr = params.get("csr")
@@ -106,30 +157,31 @@ def sign_csr(params: Any, certs_dir: str | Path) -> dict[str, Any]:
     except cw.WorkbenchError as exc:
         raise Invalid(exc.findings) from exc
     name = cert.subject.rfc4514_string().removeprefix("CN=")
-    return {
-        "certificate": cw.pem(cert),
-        "chain": cw.pem(issuer.cert),
-        "info": cw.describe(cert),
-        "tlsa": cw.tlsa_for(cert, [issuer.cert], name),
-    }
+    return Issued(
+        certificate=cw.pem(cert),
+        chain=cw.pem(issuer.cert),
+        info=cw.describe(cert),
+        tlsa=cw.tlsa_for(cert, [issuer.cert], name),
+    )
 
 
-def inspect(params: Any) -> dict[str, Any]:
+def inspect(params: Any) -> Inspection:
     data = params.get("certificate") if isinstance(params, dict) else None
     if isinstance(data, str):
         data = data.encode()
     if not isinstance(data, bytes) or not data.strip():
         raise Invalid([Finding("certificate", "Give a certificate or chain (PEM or DER).")])
     try:
-        return cw.inspect(data)
+        described = cw.inspect(data)
     except cw.WorkbenchError as exc:
         raise Invalid(exc.findings) from exc
+    return Inspection(described["certificates"], described["tlsa"])
 
 
 RECORD_KINDS = {"3 1 1": (3, 1, 1), "3 0 1": (3, 0, 1), "2 0 1": (2, 0, 1)}
 
 
-def publish_from_certificate(session: Session, user: User, params: Any) -> list[dict[str, Any]]:
+def publish_from_certificate(session: Session, user: User, params: Any) -> list[TlsaRecordRow]:
     """Publish the TLSA records of a certificate (or chain) at a name; default `3 1 1`."""
     if not isinstance(params, dict):
         raise Invalid([Finding("body", "Send a JSON object.")])
@@ -140,14 +192,14 @@ def publish_from_certificate(session: Session, user: User, params: Any) -> list[
     ):
         raise Invalid([Finding("records", f"records is a list of {', '.join(RECORD_KINDS)}.")])
     kinds = list(dict.fromkeys(kinds))
-    name = params.get("name") or info["tlsa"][0]["name"]
-    if not params.get("name") and name not in info["certificates"][0]["sans"]:
+    name = params.get("name") or info.tlsa[0]["name"]
+    if not params.get("name") and name not in info.certificates[0]["sans"]:
         # inspect() shows a placeholder name for a certificate without a DNS name.
         raise Invalid(
             [Finding("name", "The certificate names no domain: give the name to publish at.")]
         )
-    published = []
-    by_kind = {f"{r['usage']} {r['selector']} {r['matching_type']}": r for r in info["tlsa"]}
+    published: list[TlsaRecordRow] = []
+    by_kind = {f"{r['usage']} {r['selector']} {r['matching_type']}": r for r in info.tlsa}
     # Everything that can be checked is checked before the first record is stored (each
     # zone.publish commits): a refusal leaves the zone as it was.
     for kind in kinds:
@@ -185,11 +237,11 @@ def publish_from_certificate(session: Session, user: User, params: Any) -> list[
                 "data": record["data"],
             },
         )
-        published.append(zone.record_json(row))
+        published.append(row)
     return published
 
 
-def check_dns(name: Any, certificate: Any, resolver_setting: str) -> dict[str, Any]:
+def check_dns(name: Any, certificate: Any, resolver_setting: str) -> DnsCheck:
     """Ask the configured validating resolver for the TLSA records at `name`; say whether the
     answer was DNSSEC-validated and whether each record matches the given certificate."""
     from infra.dns_source import DnsTlsaSource
@@ -209,19 +261,12 @@ def check_dns(name: Any, certificate: Any, resolver_setting: str) -> dict[str, A
     except ValueError as exc:
         raise Invalid([Finding("resolver", str(exc))]) from exc
     result = source.check(checked.value)
-    records = []
-    for record in result.records:
-        entry: dict[str, Any] = {
-            **record.as_dict(),
-            "presentation": record.presentation(checked.value),
-        }
-        if chain:
-            entry["matches"] = match_chain([record], chain, checked.value).matched
-        records.append(entry)
-    return {
-        "name": checked.value,
-        "resolver": resolver_setting,
-        "validated": result.validated,
-        "problem": result.problem,
-        "records": records,
-    }
+    records = [
+        DnsRecord(
+            record,
+            record.presentation(checked.value),
+            match_chain([record], chain, checked.value).matched if chain else None,
+        )
+        for record in result.records
+    ]
+    return DnsCheck(checked.value, resolver_setting, result.validated, result.problem, records)

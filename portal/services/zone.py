@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..core.tlsa import DEFAULT_TTL, TlsaRecord, validate_record
+from ..core.tlsa import DEFAULT_TTL, validate_record
 from ..core.validation import Finding, validate_domain_name
-from ..models import ChangeCounter, Counter, OrgKind, TlsaRecordRow, User, as_utc
+from ..models import ChangeCounter, Counter, OrgKind, TlsaRecordRow, User
 from .errors import Invalid, NotFound
 
 MAX_RECORDS_PER_NAME = 16
@@ -30,19 +30,6 @@ def bump_counter(session: Session, name: Counter = Counter.TLSA) -> None:
     ).rowcount
     if not changed:
         session.add(ChangeCounter(name=name, value=1))
-
-
-def record_json(row: TlsaRecordRow) -> dict[str, Any]:
-    record = TlsaRecord(row.usage, row.selector, row.matching_type, bytes.fromhex(row.data))
-    return {
-        "id": row.id,
-        "name": row.name,
-        **record.as_dict(),
-        "ttl": row.ttl,
-        "presentation": record.presentation(row.name, row.ttl),
-        "created_by": row.created_by,
-        "created_at": as_utc(row.created_at).isoformat(),  # type: ignore[union-attr]
-    }
 
 
 def _may_edit(user: User, owner_org_id: int | None) -> bool:

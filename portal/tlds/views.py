@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from infra.database import db
 
+from ..core.decision import RESULTS
 from ..core.scenario import PRESETS as SCENARIO_PRESETS
 from ..core.validation import (
     Finding,
@@ -108,7 +109,7 @@ def _tab_context(tld: Tld, tab: str) -> dict[str, Any]:
         ctx["events"] = _history(tld)
     elif tab == "decisions":
         result = request.args.get("result")
-        ctx["result"] = result if result in ("allowed", "denied") else None
+        ctx["result"] = result if result in RESULTS else None
         ctx["decisions"] = decision_log(db.session, tld.name, ctx["result"], DECISIONS_LIMIT)
     elif tab == "scenario":
         ctx["scenario_text"] = json.dumps(scenarios.get(db.session, tld), indent=2)

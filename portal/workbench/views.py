@@ -74,17 +74,17 @@ def generate() -> Response:
         result = workbench.generate(params, current_app.config["CERTS_DIR"], _mosapi_url())
     except Invalid as exc:
         return fragment("workbench/_errors.html", 422, findings=exc.findings)
-    name = result["info"]["subject"].removeprefix("CN=")
+    name = result.info["subject"].removeprefix("CN=")
     downloads = {
-        f"{name}.pem": _data_uri("application/x-pem-file", result["certificate"].encode()),
-        f"{name}.key": _data_uri("application/x-pem-file", result["private_key"].encode()),
+        f"{name}.pem": _data_uri("application/x-pem-file", result.certificate.encode()),
+        f"{name}.key": _data_uri("application/x-pem-file", result.private_key.encode()),
     }
-    if result["chain"]:
+    if result.chain:
         downloads[f"{name}-chain.pem"] = _data_uri(
-            "application/x-pem-file", (result["certificate"] + result["chain"]).encode()
+            "application/x-pem-file", (result.certificate + result.chain).encode()
         )
-    if "pkcs12" in result:
-        downloads[f"{name}.p12"] = "data:application/x-pkcs12;base64," + result["pkcs12"]
+    if result.pkcs12:
+        downloads[f"{name}.p12"] = "data:application/x-pkcs12;base64," + result.pkcs12
     return _private(
         fragment("workbench/_generated.html", result=result, name=name, downloads=downloads)
     )
@@ -99,11 +99,11 @@ def sign_csr() -> Response:
         result = workbench.sign_csr(params, current_app.config["CERTS_DIR"])
     except Invalid as exc:
         return fragment("workbench/_errors.html", 422, findings=exc.findings)
-    name = result["info"]["subject"].removeprefix("CN=")
+    name = result.info["subject"].removeprefix("CN=")
     downloads = {
-        f"{name}.pem": _data_uri("application/x-pem-file", result["certificate"].encode()),
+        f"{name}.pem": _data_uri("application/x-pem-file", result.certificate.encode()),
         f"{name}-chain.pem": _data_uri(
-            "application/x-pem-file", (result["certificate"] + result["chain"]).encode()
+            "application/x-pem-file", (result.certificate + result.chain).encode()
         ),
     }
     return fragment("workbench/_signed.html", result=result, name=name, downloads=downloads)
@@ -136,7 +136,7 @@ def publish() -> Response:
         records = workbench.publish_from_certificate(db.session, current_user, params)
     except Invalid as exc:
         return fragment("workbench/_errors.html", 422, findings=exc.findings)
-    return _zone(records[0]["name"], message=f"Published {len(records)} record(s).")
+    return _zone(records[0].name, message=f"Published {len(records)} record(s).")
 
 
 def _zone(name: str, message: str | None = None, status: int = 200) -> Response:
@@ -148,7 +148,7 @@ def _zone(name: str, message: str | None = None, status: int = 200) -> Response:
         "workbench/_zone.html",
         status,
         name=name,
-        records=[zone.record_json(r) for r in rows],
+        records=rows,
         message=message,
     )
 

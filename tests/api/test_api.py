@@ -460,7 +460,8 @@ def test_validation_errors_name_each_field(app, client, tok):
         ({"entries": [{**ENTRY, "domain_name": "a" * 64 + ".example"}]}, "entries[0].domain_name"),
         ({"entries": [{**ENTRY, "domain_name": "x.123"}]}, "entries[0].domain_name"),
         ({"entries": [{**ENTRY, "roles": []}]}, "entries[0].roles"),
-        ({"entries": [{**ENTRY, "roles": [7]}]}, "entries[0].roles"),
+        # A type error is the schema's: it names the element.
+        ({"entries": [{**ENTRY, "roles": [7]}]}, "entries[0].roles[0]"),
         ({"entries": [{**ENTRY, "roles": {"mosapi-slam": True}}]}, "entries[0].roles"),
         ({"entries": [{k: v for k, v in ENTRY.items() if k != "roles"}]}, "entries[0].roles"),
         ({"entries": [{k: v for k, v in ENTRY.items() if k != "ip_acl"}]}, "entries[0].ip_acl"),

@@ -1,5 +1,6 @@
-"""The OpenAPI document describes exactly the routes under /api/v1, and every response code it
-documents can be produced, with a body that matches the documented schema."""
+"""The OpenAPI document (generated from the routes and their pydantic models) describes exactly
+the routes under /api/v1, and every response code it documents can be produced, with a body
+that the document's schema accepts (checked with jsonschema)."""
 
 from __future__ import annotations
 
@@ -10,18 +11,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import jsonschema
 import pytest
 from cryptography import x509
 
+from portal.core.certificates import ISSUERS, KEY_TYPES, PRESETS
+from portal.core.decision import RESULTS
 from portal.core.roles import ROLE_IDS
+from portal.services.workbench import RECORD_KINDS
 from tests.helpers import api_token
 
 API = "/api/v1"
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 HTTP_METHODS = {"get", "put", "post", "patch", "delete"}
-# Flask URL argument → OpenAPI path parameter where the names differ (the spec calls the
-# TLD `{tld}`; the routes call it `<name>`); any other argument keeps its name.
-ARG_TO_PARAM = {"name": "tld"}
 _CONVERTER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
@@ -34,11 +36,7 @@ def spec(client) -> dict[str, Any]:
 
 
 def _to_openapi(rule: str) -> str:
-    def param(match: re.Match[str]) -> str:
-        arg = match.group(1)
-        return "{" + ARG_TO_PARAM.get(arg, arg) + "}"
-
-    return _CONVERTER.sub(param, rule.removeprefix(API))
+    return _CONVERTER.sub(lambda match: "{" + match.group(1) + "}", rule.removeprefix(API))
 
 
 def _routes(app) -> set[tuple[str, str]]:
@@ -98,7 +96,7 @@ def test_path_parameters_are_declared(spec):
             assert p["required"] is True, (path, p["name"])
 
 
-def test_every_ref_resolves_and_roles_match_the_table(spec):
+def test_every_ref_resolves_and_enums_come_from_the_code(spec):
     refs: list[str] = []
 
     def walk(node: Any) -> None:
@@ -115,8 +113,26 @@ def test_every_ref_resolves_and_roles_match_the_table(spec):
     assert refs
     for ref in refs:
         _resolve(spec, ref)
-    entry = spec["components"]["schemas"]["Entry"]
-    assert entry["properties"]["roles"]["items"]["enum"] == list(ROLE_IDS)
+    schemas = spec["components"]["schemas"]
+    for model in ("Entry", "EntryInput", "TldSummary"):
+        assert schemas[model]["properties"]["roles"]["items"]["enum"] == list(ROLE_IDS), model
+    generate = schemas["GenerateInput"]["properties"]
+    assert _choices(generate["key_type"]) == list(KEY_TYPES)
+    assert _choices(generate["issuer"]) == list(ISSUERS)
+    assert _choices(generate["validity_preset"]) == list(PRESETS)
+    records = schemas["CertificatePublishInput"]["properties"]["records"]
+    assert records["items"]["enum"] == list(RECORD_KINDS)
+    assert _choices(schemas["Decision"]["properties"]["result"]) == list(RESULTS)
+    decisions = spec["paths"]["/tlds/{tld}/decisions"]["get"]["parameters"]
+    assert _choices(next(p for p in decisions if p["name"] == "result")["schema"]) == list(RESULTS)
+
+
+def _choices(schema: dict[str, Any]) -> list[Any]:
+    """The enum of a schema, of its non-null alternative when it is optional."""
+    if "enum" in schema:
+        return schema["enum"]
+    [choice] = [s for s in schema.get("anyOf", []) if s.get("type") != "null"]
+    return choice["enum"]
 
 
 def test_authenticated_operations_document_401_and_tld_operations_404(spec):
@@ -141,57 +157,36 @@ def _resolve(spec: dict[str, Any], ref: str) -> dict[str, Any]:
     return node
 
 
-_TYPES: dict[str, Callable[[Any], bool]] = {
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-    "string": lambda v: isinstance(v, str),
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-    "boolean": lambda v: isinstance(v, bool),
-    "null": lambda v: v is None,
-}
+def _check(spec: dict[str, Any], schema: dict[str, Any], value: Any) -> None:
+    """Validate `value` against a schema of the document (OpenAPI 3.1 schemas are JSON Schema
+    2020-12); its $refs resolve within the document."""
+    jsonschema.Draft202012Validator(
+        {**spec, **schema}, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    ).validate(value)
 
 
-def _check(spec: dict[str, Any], schema: dict[str, Any], value: Any, where: str) -> None:
-    """Enough of JSON Schema for this document: $ref, type, required, properties, items,
-    enum, minItems, minimum/maximum."""
-    if "$ref" in schema:
-        _check(spec, _resolve(spec, schema["$ref"]), value, where)
-        return
-    if "type" in schema:
-        types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
-        assert any(_TYPES[t](value) for t in types), f"{where}: {value!r} is not {types}"
-    if "enum" in schema:
-        assert value in schema["enum"], f"{where}: {value!r} not in {schema['enum']}"
-    if isinstance(value, dict):
-        for key in schema.get("required", []):
-            assert key in value, f"{where}: missing required {key!r}"
-        for key, sub in schema.get("properties", {}).items():
-            if key in value:
-                _check(spec, sub, value[key], f"{where}.{key}")
-    if isinstance(value, list):
-        assert len(value) >= schema.get("minItems", 0), f"{where}: too few items"
-        for i, item in enumerate(value):
-            _check(spec, schema.get("items", {}), item, f"{where}[{i}]")
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        assert value >= schema.get("minimum", value), where
-        assert value <= schema.get("maximum", value), where
+def _entry(**changes: Any) -> dict[str, Any]:
+    return {"domain_name": "x.example", "roles": ["mosapi-slam"], "ip_acl": ["::1/128"], **changes}
 
 
 def test_schema_checker_catches_mismatches(spec):
-    """The mini validator above really rejects a wrong body (so passing means something)."""
+    """The validator really rejects a wrong body (so passing means something)."""
     doc = {"$ref": "#/components/schemas/Document"}
-    _check(spec, doc, {"tld": "a", "version": 1, "entries": []}, "ok")
+    _check(spec, doc, {"tld": "a", "version": 1, "entries": [_entry()]})
     bad_bodies = [
         {"tld": "a", "version": 1},
-        {"entries": [{"domain_name": "x.example", "roles": ["nope"], "ip_acl": ["::1/128"]}]},
-        {"entries": [{"domain_name": "x.example", "roles": [], "ip_acl": ["::1/128"]}]},
-        {"version": "1", "entries": []},
-        {"entries": [{"roles": ["mosapi-slam"], "ip_acl": ["::1/128"]}]},
+        {"tld": "a", "version": 1, "entries": [_entry(roles=["nope"])]},
+        {"tld": "a", "version": 1, "entries": [_entry(roles=[])]},
+        {"tld": "a", "version": "1", "entries": []},
+        {"tld": "a", "version": 1, "entries": [{"roles": ["mosapi-slam"], "ip_acl": ["::1/128"]}]},
     ]
     for bad in bad_bodies:
-        with pytest.raises(AssertionError):
-            _check(spec, doc, bad, "bad")
+        with pytest.raises(jsonschema.ValidationError):
+            _check(spec, doc, bad)
+    error = {"$ref": "#/components/schemas/ErrorBody"}
+    _check(spec, error, {"error": {"code": "x", "message": "y", "details": []}})
+    with pytest.raises(jsonschema.ValidationError):
+        _check(spec, error, {"error": {"code": "x", "message": "y", "details": [{"field": 1}]}})
 
 
 # --------------------------------------------------------------------------- every code, for real
@@ -215,7 +210,10 @@ def _check_response(spec, op, code: str, response, label: str) -> None:
     content = op["responses"][code].get("content")
     if content and "application/json" in content:
         assert response.is_json, label
-        _check(spec, content["application/json"]["schema"], response.get_json(), label)
+        try:
+            _check(spec, content["application/json"]["schema"], response.get_json())
+        except jsonschema.ValidationError as exc:
+            raise AssertionError(f"{label}: {exc.message} at {list(exc.absolute_path)}") from exc
     if code == "401":
         assert response.headers["WWW-Authenticate"].startswith("Bearer"), label
 
@@ -499,7 +497,7 @@ def test_checker_helpers_see_a_missing_route(app, spec):
     fresh = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
     before = _routes(fresh)
     assert before == _routes(app)
-    fresh.add_url_rule("/api/v1/tlds/<name>/extra/<int:item>", "extra", lambda **kw: "")
+    fresh.add_url_rule("/api/v1/tlds/<tld>/extra/<int:item>", "extra", lambda **kw: "")
     added = _routes(fresh) - before
     assert added == {("/tlds/{tld}/extra/{item}", "get")}
     assert not added & _documented(spec)

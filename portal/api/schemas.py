@@ -1,0 +1,500 @@
+"""The JSON of the API (/api/v1), each shape defined once as a pydantic model.
+
+The same models validate requests, turn service results into JSON (the only place that does)
+and make the OpenAPI document (portal/api/spec.py). The CLI's `--json` output uses them too,
+so CLI JSON and API JSON cannot drift.
+
+Request bodies are checked for their shape and JSON types only. What the values mean (names,
+prefixes, roles, key types, TLSA fields, …) is checked by portal.core.validation and the
+services, whose findings name the field and the valid choices and report every problem of a
+document at once; the document lists those choices (`one_of`) from the same constants.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainSerializer,
+    RootModel,
+    Tag,
+    WithJsonSchema,
+)
+
+from ..core.certificates import ISSUERS, KEY_TYPES, PRESETS
+from ..core.decision import RESULTS
+from ..core.roles import ROLE_IDS
+from ..core.tlsa import DEFAULT_TTL, MATCHING_TYPES, SELECTORS, USAGES
+from ..core.validation import Finding, Severity
+from ..models import AuditEvent, Tld, as_utc
+from ..services import workbench
+from ..services.audit import Channel, summarise
+from ..services.directory import TldPage
+from ..services.zone import MAX_TTL, MIN_TTL
+
+RoleId = Literal[ROLE_IDS]  # type: ignore[valid-type]
+DecisionResult = Literal[RESULTS]  # type: ignore[valid-type]
+MAX_LIMIT = 1000
+
+
+def one_of(values: Iterable[Any], description: str | None = None) -> Any:
+    """Document a field's choices; the service checks them (its finding names the choices)."""
+    return Field(description=description, json_schema_extra={"enum": list(values)})
+
+
+def _iso(value: datetime) -> str:
+    return as_utc(value).isoformat()  # type: ignore[union-attr]
+
+
+# Stored times are UTC (SQLite hands them back naive); written as ISO 8601 with the offset.
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(_iso, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+
+
+class Shape(BaseModel):
+    """A response shape, read from a service result's attributes."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Body(BaseModel):
+    """A JSON request body: JSON types are not converted (a number is not a string)."""
+
+    model_config = ConfigDict(strict=True)
+
+
+class Query(BaseModel):
+    """Query parameters: text, converted to the declared types."""
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class Detail(Shape):
+    field: str
+    message: str
+
+
+class Remark(Detail):
+    """A warning or note on accepted input (or an error, on refused input)."""
+
+    severity: Severity
+
+
+class ErrorInfo(BaseModel):
+    code: str
+    message: str
+    details: list[Detail] = Field(description="The errors, each naming its field")
+
+
+class ErrorBody(BaseModel):
+    error: ErrorInfo
+
+    @classmethod
+    def of(cls, code: str, message: str, findings: Sequence[Finding] = ()) -> ErrorBody:
+        details = [Detail.model_validate(f) for f in findings if f.severity == "error"]
+        return cls(error=ErrorInfo(code=code, message=message, details=details))
+
+
+# --------------------------------------------------------------------------- TLDs
+
+
+class TldQuery(Query):
+    q: str = Field("", description="Search in TLD and registry operator names")
+    page: int = Field(1, description="From 1; past the last page gives the last")
+    per_page: int = Field(100, description="1 to 200")
+
+
+class TldSummary(Shape):
+    tld: str = Field(validation_alias="name")
+    operator: str
+    rsp: str | None
+    entry_count: int
+    roles: list[RoleId]
+    version: int
+    updated_at: Timestamp | None
+
+
+class TldList(BaseModel):
+    tlds: list[TldSummary]
+    page: int
+    per_page: int
+    total: int
+
+    @classmethod
+    def of(cls, result: TldPage) -> TldList:
+        return cls(
+            tlds=[TldSummary.model_validate(row) for row in result.rows],
+            page=result.page,
+            per_page=result.per_page,
+            total=result.total,
+        )
+
+
+def _clamp_limit(value: int) -> int:
+    return max(1, min(value, MAX_LIMIT))
+
+
+class LimitQuery(Query):
+    limit: Annotated[int, AfterValidator(_clamp_limit)] = Field(
+        100, description=f"How many, newest first: 1 to {MAX_LIMIT} (others are brought in range)"
+    )
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+class Entry(Shape):
+    domain_name: str
+    roles: list[RoleId] = Field(min_length=1)
+    ip_acl: list[str] = Field(min_length=1, description="IPv4 and IPv6 prefixes (CIDR)")
+
+
+class Document(BaseModel):
+    """A TLD's TLS client authentication data; the ETag header carries the version."""
+
+    tld: str = Field(description="The TLD as an A-label")
+    version: int
+    entries: list[Entry]
+
+    @classmethod
+    def of(cls, tld: Tld) -> Document:
+        return cls(
+            tld=tld.name,
+            version=tld.version,
+            entries=[Entry.model_validate(e) for e in tld.entries],
+        )
+
+
+class SavedDocument(Document):
+    warnings: list[Remark] = Field(description="Warnings and notes on what was saved")
+
+    @classmethod
+    def saved(cls, tld: Tld, findings: Sequence[Finding]) -> SavedDocument:
+        return cls(
+            **Document.of(tld).model_dump(),
+            warnings=[Remark.model_validate(f) for f in findings],
+        )
+
+
+class EntryInput(Body):
+    domain_name: str
+    roles: list[Annotated[str, one_of(ROLE_IDS)]]
+    ip_acl: list[str] = Field(description="IPv4 or IPv6 prefixes; a bare address is one host")
+
+
+class DocumentInput(Body):
+    """The new entries (they replace all of the TLD's); `version` and `warnings` are ignored."""
+
+    # Any JSON value: one that is not this TLD is refused as tld_mismatch, a clearer answer
+    # than a type error.
+    tld: Annotated[Any, WithJsonSchema({"type": "string"})] = Field(
+        None, description="Optional; must name the TLD of the URL"
+    )
+    entries: list[EntryInput]
+
+
+def _if_match_version(raw: str) -> int | None:
+    """3, "3" and W/"3" all name version 3."""
+    value = raw.strip().removeprefix("W/").strip('"')
+    return int(value) if value.isdigit() else None
+
+
+class IfMatch(BaseModel):
+    value: str = Field(alias="If-Match", description='The version you read: 3, "3" or W/"3"')
+
+    @property
+    def version(self) -> int | None:
+        return _if_match_version(self.value)
+
+
+class EventSummary(Shape):
+    id: int
+    at: Timestamp
+    actor: str
+    channel: Channel
+    action: str
+    version: int | None
+    changes: list[str] = Field(description="What changed, as sentences")
+
+
+class HistoryEvent(EventSummary):
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, event: AuditEvent) -> HistoryEvent:
+        return cls(**asdict(summarise(event)), before=event.before, after=event.after)
+
+
+class History(BaseModel):
+    tld: str
+    events: list[HistoryEvent]
+
+
+class ConflictBody(ErrorBody):
+    """A stale If-Match: the document as it is now and what changed since your version."""
+
+    current: Document
+    changes: list[EventSummary]
+
+
+# --------------------------------------------------------------------------- mocks' data
+
+
+class ZoneQuery(Query):
+    name: str | None = Field(None, description="Only the records at this name")
+
+
+class ZoneRecord(Shape):
+    id: int
+    name: str
+    usage: int
+    selector: int
+    matching_type: int
+    data: str = Field(description="Hexadecimal")
+    ttl: int
+    presentation: str
+    created_by: str
+    created_at: Timestamp
+
+
+class PublishedRecord(ZoneRecord):
+    warnings: list[Detail]
+
+
+class ZoneRecords(BaseModel):
+    records: list[ZoneRecord]
+
+
+class TlsaRecordInput(Body):
+    name: str
+    usage: Annotated[int, one_of(USAGES)]
+    selector: Annotated[int, one_of(SELECTORS)]
+    matching_type: Annotated[int, one_of(MATCHING_TYPES)]
+    data: str = Field(description="Hexadecimal")
+    ttl: int = Field(DEFAULT_TTL, description=f"Seconds, {MIN_TTL} to {MAX_TTL}")
+
+
+class CertificatePublishInput(Body):
+    """Publish the TLSA records of a certificate (or chain: leaf first)."""
+
+    certificate: str = Field(description="PEM")
+    name: str | None = Field(None, description="Default: the certificate's first DNS name")
+    records: list[Annotated[str, one_of(workbench.RECORD_KINDS)]] = Field(
+        ["3 1 1"], description="Which records"
+    )
+
+
+def _publish_kind(body: Any) -> str:
+    has_certificate = isinstance(body, dict) and "certificate" in body
+    return "CertificatePublishInput" if has_certificate else "TlsaRecordInput"
+
+
+class PublishInput(
+    RootModel[
+        Annotated[
+            Annotated[TlsaRecordInput, Tag("TlsaRecordInput")]
+            | Annotated[CertificatePublishInput, Tag("CertificatePublishInput")],
+            Discriminator(_publish_kind),
+        ]
+    ]
+):
+    """One record, or the records of a certificate."""
+
+
+class Published(RootModel[PublishedRecord | ZoneRecords]):
+    """The record published, or the records of the certificate."""
+
+
+class DecisionQuery(LimitQuery):
+    result: DecisionResult | None = Field(None, description="Only allowed or only denied calls")
+
+
+class Decision(Shape):
+    id: int
+    at: Timestamp = Field(validation_alias="created_at")
+    system: str = Field(description="The mock that decided: mosapi or rri")
+    endpoint: str
+    method: str
+    source_address: str
+    cert_spki_sha256: str | None
+    cert_subject: str | None
+    auth_path: str
+    result: DecisionResult
+    status_code: int
+    reasons: list[str]
+    warnings: list[str]
+    matched_entry: str | None
+
+
+class Decisions(BaseModel):
+    tld: str
+    decisions: list[Decision]
+
+
+class ScenarioInput(RootModel[dict[str, Any]]):
+    """The MoSAPI scenario (docs/mock-servers.md), bare or as {"scenario": …}."""
+
+    model_config = ConfigDict(strict=True)
+
+    @property
+    def scenario(self) -> Any:
+        return self.root.get("scenario", self.root)
+
+
+class ScenarioDocument(BaseModel):
+    tld: str
+    scenario: dict[str, Any]
+
+
+class SubmissionInfo(Shape):
+    id: int
+    kind: str
+    key: str = Field(validation_alias="report_key")
+    content_type: str
+    size: int
+    sha256: str
+    received_at: Timestamp
+    decision_id: int | None
+
+
+class Submissions(BaseModel):
+    tld: str
+    submissions: list[SubmissionInfo]
+
+
+# --------------------------------------------------------------------------- workbench
+
+
+class GenerateInput(Body):
+    domain_name: str
+    key_type: Annotated[str, one_of(KEY_TYPES)] | None = None
+    issuer: Annotated[str, one_of(ISSUERS)] = "self"
+    days: int | None = Field(None, description="Valid for this many days from now")
+    not_before: str | None = Field(None, json_schema_extra={"format": "date-time"})
+    not_after: str | None = Field(None, json_schema_extra={"format": "date-time"})
+    validity_preset: Annotated[str, one_of(PRESETS)] | None = None
+    extra_sans: list[str] | None = None
+    key_passphrase: str | None = Field(None, description="Encrypt the private key with it")
+    pkcs12_password: str | None = Field(None, description="Also make a PKCS#12 with it")
+
+
+class SignInput(Body):
+    csr: str = Field(description="PEM")
+    days: int | None = None
+
+
+class InspectInput(Body):
+    certificate: str = Field(description="PEM: a certificate or a chain")
+
+
+class DnsCheckInput(Body):
+    name: str
+    certificate: str | None = Field(None, description="PEM; say which records bind it")
+
+
+class CertificateInfo(Shape):
+    subject: str
+    issuer: str
+    self_signed: bool
+    serial: str
+    sans: list[str]
+    not_before: str = Field(json_schema_extra={"format": "date-time"})
+    not_after: str = Field(json_schema_extra={"format": "date-time"})
+    valid_now: bool
+    validity_note: str
+    key_type: str
+    key_bits: int | None
+    ca: bool
+    extended_key_usage: list[str]
+    sha256_fingerprint: str
+    spki_sha256: str
+
+
+class TlsaSuggestion(Shape):
+    """A TLSA record that would bind the certificate, and what it means."""
+
+    usage: int
+    selector: int
+    matching_type: int
+    data: str
+    name: str
+    ttl: int
+    presentation: str
+    meaning: str
+
+
+class Snippets(Shape):
+    curl: str
+    python: str
+    playwright: str
+
+
+class Issued(Shape):
+    certificate: str = Field(description="PEM")
+    chain: str = Field(description="PEM of the issuing CA, empty when self-signed")
+    info: CertificateInfo
+    tlsa: list[TlsaSuggestion]
+
+
+class Generated(Issued):
+    private_key: str = Field(description="PKCS#8 PEM: in this answer only, the harness keeps none")
+    private_key_encrypted: bool
+    snippets: Snippets
+    notes: list[str]
+    pkcs12: str | None = Field(
+        None,
+        description="Base64, when a PKCS#12 password was given",
+        exclude_if=lambda value: value is None,
+    )
+
+
+class Inspection(Shape):
+    certificates: list[CertificateInfo] = Field(description="Leaf first")
+    tlsa: list[TlsaSuggestion]
+
+
+class DnsRecord(BaseModel):
+    usage: int
+    selector: int
+    matching_type: int
+    data: str
+    presentation: str
+    matches: bool | None = Field(
+        None,
+        description="Whether it binds the certificate given (absent without one)",
+        exclude_if=lambda value: value is None,
+    )
+
+
+class DnsCheck(BaseModel):
+    name: str
+    resolver: str
+    validated: bool = Field(description="Whether the answer was DNSSEC-validated (AD)")
+    problem: str | None
+    records: list[DnsRecord]
+
+    @classmethod
+    def of(cls, result: workbench.DnsCheck) -> DnsCheck:
+        return cls(
+            name=result.name,
+            resolver=result.resolver,
+            validated=result.validated,
+            problem=result.problem,
+            records=[
+                DnsRecord(**r.record.as_dict(), presentation=r.presentation, matches=r.matches)
+                for r in result.records
+            ],
+        )
