@@ -501,3 +501,36 @@ def test_checker_helpers_see_a_missing_route(app, spec):
     added = _routes(fresh) - before
     assert added == {("/tlds/{tld}/extra/{item}", "get")}
     assert not added & _documented(spec)
+
+
+def test_documented_request_bodies_are_the_ones_validated(client, spec, staff_token):
+    """Each documented JSON body is the definition the server validates: a number where the
+    document wants text is refused, naming that field; a body that is no object is refused."""
+    checked = 0
+    for path, method, _item, op in _operations(spec):
+        body = op.get("requestBody", {}).get("content", {}).get("application/json")
+        if body is None:
+            continue
+        schema = _resolve(spec, body["schema"]["$ref"])
+        if "oneOf" in schema:
+            schema = _resolve(spec, schema["oneOf"][0]["$ref"])
+        text = [
+            name
+            for name in schema.get("required", [])
+            if schema["properties"][name].get("type") == "string"
+        ]
+        headers = _bearer(staff_token) | {"If-Match": "1"}
+        url = _url(path, "alpha")
+        response = client.open(url, method=method.upper(), headers=headers, json=[])
+        assert response.status_code == 400, (path, method)
+        assert response.get_json()["error"]["code"] == "invalid_json", (path, method)
+        if not text:
+            continue
+        wrong = {name: "x" for name in text} | {text[0]: 12345}
+        response = client.open(url, method=method.upper(), headers=headers, json=wrong)
+        assert response.status_code == 400, (path, method, response.get_json())
+        error = response.get_json()["error"]
+        assert error["code"] == "validation_failed", (path, method, error)
+        assert text[0] in [d["field"] for d in error["details"]], (path, method, error)
+        checked += 1
+    assert checked >= 5
