@@ -43,7 +43,9 @@ MOSAPI_DENIED = (
     "The client could not be authenticated using any of the available methods: "
     "TLS-Client-Authentication or Session Cookie."
 )
-RRI_BAD_PASSWORD = "Invalid User and/or Password"  # noqa: S105 - the answer text
+# The 401 text for Basic credentials that do not verify (onasunnymorning/icann-client
+# CHANGELOG.md, v0.4.0: a truncated password got "401 Invalid User and/or Password").
+BAD_CREDENTIALS = "Invalid User and/or Password"
 DECISION_HEADER = "X-TLSAuth-Decision"
 SESSION_COOKIE = "id"
 
@@ -229,12 +231,20 @@ class Enforcer:
         if self.system == "mosapi":
             return Response(MOSAPI_DENIED, 401, mimetype="text/plain")
         if "bad-password" in decision.reasons:
-            return Response(RRI_BAD_PASSWORD, 401, mimetype="text/plain")
+            return Response(BAD_CREDENTIALS, 401, mimetype="text/plain")
         if decision.known_client:
             return Response("Forbidden", 403, mimetype="text/plain")
         response = Response("Unauthorized", 401, mimetype="text/plain")
         response.headers["WWW-Authenticate"] = 'Basic realm="RRI"'
         return response
+
+    def login_denial(self, decision: Decision) -> Response:
+        """MoSAPI ``login`` refused: a user name or password that does not verify gets the
+        text clients report for it; a request without credentials, or with good ones from the
+        wrong place, the generic MoSAPI text."""
+        if {"unknown-user", "bad-password"} & set(decision.reasons):
+            return Response(BAD_CREDENTIALS, 401, mimetype="text/plain")
+        return Response(MOSAPI_DENIED, 401, mimetype="text/plain")
 
     def enforce(self, session: Session, route: MockRoute, tld: str, request: Request) -> Outcome:
         decision, facts = self.decide(session, route, tld, request)
