@@ -164,6 +164,7 @@ def load(app) -> dict[str, float | int]:
     from sqlalchemy import func, select
 
     from infra.database import db
+    from portal.core.validation import Limits
     from portal.models import AuditEvent, Tld, TlsClientAuthEntry
     from portal.services import configuration, directory
 
@@ -178,7 +179,8 @@ def load(app) -> dict[str, float | int]:
         actor = configuration.Actor("bench@icann.example", "cli")
         tlds = list(s.scalars(select(Tld).order_by(Tld.name)))
         for i, tld in enumerate(tlds):
-            configuration.replace_entries(s, tld, entries_for(i, tld.name), tld.version, actor)
+            entries = [e.as_dict() for e in entries_for(i, tld.name)]
+            configuration.replace_entries(s, tld, entries, tld.version, actor, Limits())
         counts = {
             "tlds": s.scalar(select(func.count(Tld.id))) or 0,
             "entries": s.scalar(select(func.count(TlsClientAuthEntry.id))) or 0,

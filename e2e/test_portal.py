@@ -1,6 +1,6 @@
 """The portal in a real browser: sign-in, search, the TLS client authentication entries of a
-TLD (inline validation, add, edit, remove, History), edit conflicts between two people, and
-reading with JavaScript disabled.
+TLD (inline validation, add, edit, remove, History), the version a form sends, edit conflicts
+between two people, and reading and adding with JavaScript disabled.
 
 Each test works on a TLD of its own (see OPERATOR_TLDS in conftest.py)."""
 
@@ -227,6 +227,34 @@ def test_edit_in_place_then_remove_with_confirmation(page: Page) -> None:
     expect(events.nth(1)).to_contain_text(f"{domain}: prefixes added: 203.0.113.0/24")
 
 
+def test_forms_send_the_version_the_page_shows_now(page: Page) -> None:
+    """The add-entry form was rendered at version 1; an edit in place since (version 2) is this
+    page's own change, so the add goes through, sending the version once."""
+    login(page, OPERATOR)
+    open_tld(page, "juliett")
+    first = "first.juliett.e2e.example"
+    add_entry(page, first, ["mosapi-slam"], "198.51.100.0/28")  # the tab is re-rendered: v2
+    mark_document(page)
+
+    entry_row(page, first).get_by_test_id("edit-entry").click()
+    editing = page.get_by_test_id("entry-edit-row")
+    editing.get_by_test_id("edit-ip-acl").fill("198.51.100.0/27")
+    editing.get_by_test_id("save-entry").click()
+    expect(entry_row(page, first).get_by_role("status")).to_have_text("saved")  # v3
+
+    second = "second.juliett.e2e.example"
+    page.get_by_test_id("domain-name").fill(second)
+    page.get_by_test_id("ip-acl").fill("203.0.113.0/28")
+    page.get_by_test_id("role-mosapi-slam").check()
+    with page.expect_request(lambda r: r.url.endswith("/tlds/juliett/entries")) as sent:
+        page.get_by_test_id("add-entry").click()
+    expect(entry_row(page, second)).to_be_visible()
+    expect(page.get_by_test_id("conflict")).to_have_count(0)
+    body = sent.value.post_data or ""
+    assert body.count("version=") == 1 and "version=3" in body, body
+    assert_same_document(page)
+
+
 # --------------------------------------------------------------------------- conflicts
 
 
@@ -276,7 +304,7 @@ def test_conflicting_add_names_the_other_change_and_keeps_the_input(
 # --------------------------------------------------------------------------- no JavaScript
 
 
-def test_reading_works_without_javascript(
+def test_reading_and_adding_work_without_javascript(
     page: Page, new_context: Callable[..., BrowserContext]
 ) -> None:
     domain = "nojs.echo.e2e.example"
@@ -305,6 +333,17 @@ def test_reading_works_without_javascript(
     plain.get_by_test_id("tab-history").click()
     expect(plain).to_have_url(re.compile(r"/tlds/echo\?tab=history$"))
     expect(plain.get_by_test_id("history-event").first).to_contain_text(f"Added entry {domain}")
+
+    # A change without JavaScript: the form posts the version it was rendered with.
+    plain.get_by_test_id("tab-entries").click()
+    plain.get_by_test_id("domain-name").fill("plain.echo.e2e.example")
+    plain.get_by_test_id("ip-acl").fill("192.0.2.0/28")
+    plain.get_by_test_id("role-mosapi-slam").check()
+    plain.get_by_test_id("add-entry").click()
+    expect(plain.get_by_test_id("entries-message")).to_have_text(
+        "Added entry plain.echo.e2e.example."
+    )
+    expect(entry_row(plain, "plain.echo.e2e.example")).to_be_visible()
 
 
 # --------------------------------------------------------------------------- the guard itself

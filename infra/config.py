@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from portal.core.validation import Limits
 
 
 def instance_dir() -> Path:
@@ -213,3 +215,8 @@ def from_environment() -> dict[str, Any]:
 
 def certs_dir() -> Path:
     return Path(setting("TLSAUTH_CERTS_DIR").read())
+
+
+def limits(config: Mapping[str, Any]) -> Limits:
+    """The per-TLD and per-entry ceilings an app config sets (TLSAUTH_MAX_*)."""
+    return Limits(config["MAX_ENTRIES_PER_TLD"], config["MAX_PREFIXES_PER_ENTRY"])

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .core.validation import Entry
+from .core.validation import Limits
 from .models import Tld
 from .services import configuration as cfg
 from .services import directory
 
+DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - documented in the README; demo data only
+GTLDS_CSV = Path(__file__).parent / "data" / "gtlds.csv"
 ICANN_ORG = "ICANN"
 RSP_ORG = "Demo RSP"
 RSP_TLDS = ("app", "dev", "page", "shop", "store")
@@ -42,14 +46,15 @@ def seed_demo(session: Session, gtlds_csv: str, password: str) -> str:
         session,
         bank,
         [
-            Entry(
-                "client.bank.example",
-                ("mosapi-slam", "rri-monthly-reports"),
-                ("127.0.0.1/32", "::1/128"),
-            )
+            {
+                "domain_name": "client.bank.example",
+                "roles": ["mosapi-slam", "rri-monthly-reports"],
+                "ip_acl": ["127.0.0.1/32", "::1/128"],
+            }
         ],
         bank.version,
         cfg.Actor("tlsauth demo", "cli"),
+        Limits(),
     )
     return (
         f"demo loaded: {result.tlds_added} gTLDs; users {', '.join(e for e, _ in USERS)} "

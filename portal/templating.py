@@ -47,9 +47,9 @@ def fragment(template: str, status: int = 200, **context: Any) -> Response:
     return response
 
 
-def _when(value: datetime | None) -> str:
+def _when(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M UTC") -> str:
     value = as_utc(value)
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+    return value.strftime(fmt) if value else "—"
 
 
 def register(app: Flask) -> None:

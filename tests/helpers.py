@@ -72,7 +72,14 @@ def failed(result, *fragments: str) -> str:
 def set_entries(app, entries, tld_name="alpha"):
     with app.app_context():
         tld = db.session.scalars(select(Tld).where(Tld.name == tld_name)).one()
-        cfg.replace_entries(db.session, tld, entries, tld.version, cfg.Actor("test", "cli"))
+        cfg.replace_entries(
+            db.session,
+            tld,
+            [e.as_dict() for e in entries],
+            tld.version,
+            cfg.Actor("test", "cli"),
+            cfg.Limits(),
+        )
 
 
 def publish(app, email, name, cert, usage=3, selector=1, matching_type=1):

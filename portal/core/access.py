@@ -1,4 +1,4 @@
-"""Who may see and change a TLD's configuration. One rule, used by UI, API and CLI."""
+"""Who may see and change what. One place for each rule, used by UI, API and CLI."""
 
 from __future__ import annotations
 
@@ -10,3 +10,9 @@ def can_manage(org_kind: str, org_id: int, operator_id: int, rsp_id: int | None)
     if org_kind == ICANN:
         return True
     return org_id == operator_id or (rsp_id is not None and org_id == rsp_id)
+
+
+def may_edit_zone_name(org_kind: str, org_id: int, owner_org_id: int | None) -> bool:
+    """A free name of the harness zone is open to anyone (it then belongs to the publisher's
+    organisation); a held name to its owner's users and ICANN staff."""
+    return owner_org_id is None or org_kind == ICANN or org_id == owner_org_id

@@ -1,13 +1,17 @@
 """Changes to a TLD's TLS client authentication data and Basic credentials.
 
-Every change checks the caller's version (optimistic concurrency), bumps it atomically,
-and writes one audit event holding the configuration before and after.
+Every change takes its input as the form, the API or the CLI gives it and validates it here
+(portal.core.validation): refused input raises Invalid with all its findings, errors beside
+warnings and notes, so a form can show each next to its field. A change then checks the
+caller's version (optimistic concurrency), bumps it atomically, and writes one audit event
+holding the configuration before and after.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -15,10 +19,15 @@ from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import generate_password_hash
 
 from ..core.validation import (
+    Checked,
     Entry,
     Finding,
     Limits,
     check_new_domain,
+    split_prefix_text,
+    validate_domain_name,
+    validate_entries,
+    validate_entry,
     validate_prefix_list,
     validate_roles,
 )
@@ -37,12 +46,40 @@ from .errors import Conflict, Invalid, NotFound
 MIN_BASIC_PASSWORD = 12
 MAX_BASIC_PASSWORD = 128
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class Actor:
     label: str
     channel: Channel
     user_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Saved:
+    """A stored change and the warnings and notes of the input it accepted."""
+
+    event: AuditEvent
+    findings: list[Finding]
+
+
+@dataclass(frozen=True)
+class EntrySaved(Saved):
+    """A change to one entry, and that entry as stored."""
+
+    entry: TlsClientAuthEntry
+
+
+def _accepted(checked: Checked[T]) -> T:
+    """The validated value, or Invalid with every finding of the refused input."""
+    if not checked.ok or checked.value is None:
+        raise Invalid(checked.findings)
+    return checked.value
+
+
+def _remarks(findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if f.severity != "error"]
 
 
 def account_username(tld_name: str, kind: str) -> str:
@@ -117,59 +154,111 @@ def _record(
     return event
 
 
-def replace_entries(
-    session: Session, tld: Tld, entries: list[Entry], expected_version: int, actor: Actor
+def _change(
+    session: Session,
+    tld: Tld,
+    expected_version: int,
+    actor: Actor,
+    action: str,
+    apply: Callable[[], object],
 ) -> AuditEvent:
-    """Make the TLD's entries exactly `entries` (already validated)."""
+    """Claim the next version, apply the change, record it: one audit event, one commit."""
     before = snapshot(tld)
     _claim_version(session, tld, expected_version)
-    current = {e.domain_name: e for e in tld.entries}
-    wanted = {e.domain_name for e in entries}
-    for name, row in current.items():
-        if name not in wanted:
-            session.delete(row)
-    now = utcnow()
-    for entry in entries:
-        row = current.get(entry.domain_name)
-        if row is None:
-            session.add(
-                TlsClientAuthEntry(
-                    tld_id=tld.id,
-                    domain_name=entry.domain_name,
-                    roles=list(entry.roles),
-                    ip_acl=list(entry.ip_acl),
-                )
-            )
-        elif row.roles != list(entry.roles) or row.ip_acl != list(entry.ip_acl):
-            row.roles, row.ip_acl, row.updated_at = list(entry.roles), list(entry.ip_acl), now
-    return _record(session, tld, actor, "replace-entries", before)
+    apply()
+    return _record(session, tld, actor, action, before)
 
 
-def _entry_list(tld: Tld) -> list[Entry]:
+def _new_row(tld: Tld, entry: Entry) -> TlsClientAuthEntry:
+    return TlsClientAuthEntry(
+        tld_id=tld.id,
+        domain_name=entry.domain_name,
+        roles=list(entry.roles),
+        ip_acl=list(entry.ip_acl),
+    )
+
+
+def replace_entries(
+    session: Session,
+    tld: Tld,
+    entries: Any,
+    expected_version: int,
+    actor: Actor,
+    limits: Limits,
+) -> Saved:
+    """Make the TLD's entries exactly `entries` (the API document's list of entry objects)."""
+    checked = validate_entries(entries, limits)
+    wanted_entries = _accepted(checked)
+
+    def replace() -> None:
+        current = {e.domain_name: e for e in tld.entries}
+        wanted = {e.domain_name for e in wanted_entries}
+        for name, row in current.items():
+            if name not in wanted:
+                session.delete(row)
+        now = utcnow()
+        for entry in wanted_entries:
+            row = current.get(entry.domain_name)
+            if row is None:
+                session.add(_new_row(tld, entry))
+            elif row.roles != list(entry.roles) or row.ip_acl != list(entry.ip_acl):
+                row.roles, row.ip_acl, row.updated_at = list(entry.roles), list(entry.ip_acl), now
+
+    event = _change(session, tld, expected_version, actor, "replace-entries", replace)
+    return Saved(event, _remarks(checked.findings))
+
+
+def entries_of(tld: Tld) -> list[Entry]:
+    """The TLD's stored entries as validated values."""
     return [Entry(e.domain_name, tuple(e.roles), tuple(e.ip_acl)) for e in tld.entries]
 
 
+def check_field(tld: Tld, field: str, raw: Any, limits: Limits) -> list[Finding]:
+    """What saving one field of the add-entry or Basic-prefix form would say, while the user
+    types: the field's findings, a name that already has an entry, the stored form of a name."""
+    if field == "domain_name":
+        checked = validate_domain_name(raw)
+        findings = list(checked.findings)
+        if checked.value:
+            dup = check_new_domain(entries_of(tld), checked.value)
+            findings += [dup] if dup else []
+            if checked.ok and not dup and checked.value != str(raw).strip():
+                findings.append(
+                    Finding("domain_name", f"Will be stored as {checked.value}.", "note")
+                )
+        return findings
+    if field in ("ip_acl", "basic_ip_acl"):
+        text = raw if isinstance(raw, str) else ""
+        return validate_prefix_list(
+            text, field, limits, required=bool(split_prefix_text(text))
+        ).findings
+    raise Invalid([Finding("field", f"No check for the field {field!r}.")])
+
+
 def add_entry(
-    session: Session, tld: Tld, entry: Entry, expected_version: int, actor: Actor, limits: Limits
-) -> AuditEvent:
-    dup = check_new_domain(_entry_list(tld), entry.domain_name)
+    session: Session,
+    tld: Tld,
+    domain_name: Any,
+    roles: Any,
+    ip_acl: Any,
+    expected_version: int,
+    actor: Actor,
+    limits: Limits,
+) -> EntrySaved:
+    checked = validate_entry(
+        {"domain_name": domain_name, "roles": roles, "ip_acl": ip_acl}, limits=limits
+    )
+    entry = _accepted(checked)
+    dup = check_new_domain(entries_of(tld), entry.domain_name)
     if dup:
         raise Invalid([dup])
     if len(tld.entries) >= limits.max_entries_per_tld:
         raise Invalid(
             [Finding("domain_name", f"This TLD has {len(tld.entries)} entries, the limit.")]
         )
-    before = snapshot(tld)
-    _claim_version(session, tld, expected_version)
-    session.add(
-        TlsClientAuthEntry(
-            tld_id=tld.id,
-            domain_name=entry.domain_name,
-            roles=list(entry.roles),
-            ip_acl=list(entry.ip_acl),
-        )
-    )
-    return _record(session, tld, actor, "add-entry", before)
+    row = _new_row(tld, entry)
+    event = _change(session, tld, expected_version, actor, "add-entry", lambda: session.add(row))
+    return EntrySaved(event, _remarks(checked.findings), row)
 
 
 def get_entry(tld: Tld, entry_id: int) -> TlsClientAuthEntry:
@@ -188,32 +277,36 @@ def update_entry(
     expected_version: int,
     actor: Actor,
     limits: Limits,
-) -> AuditEvent:
+) -> EntrySaved:
     row = get_entry(tld, entry_id)
     checked_roles = validate_roles(roles)
     checked_acl = validate_prefix_list(ip_acl, limits=limits)
-    findings = checked_roles.errors + checked_acl.errors
-    if findings:
+    findings = [*checked_roles.findings, *checked_acl.findings]
+    if not checked_roles.ok or not checked_acl.ok:
         raise Invalid(findings)
-    before = snapshot(tld)
-    _claim_version(session, tld, expected_version)
-    row.roles, row.ip_acl, row.updated_at = checked_roles.value, checked_acl.value, utcnow()
-    return _record(session, tld, actor, "update-entry", before)
+
+    def update() -> None:
+        row.roles, row.ip_acl, row.updated_at = checked_roles.value, checked_acl.value, utcnow()
+
+    event = _change(session, tld, expected_version, actor, "update-entry", update)
+    return EntrySaved(event, _remarks(findings), row)
 
 
 def remove_entry(
     session: Session, tld: Tld, entry_id: int, expected_version: int, actor: Actor
-) -> AuditEvent:
+) -> Saved:
     row = get_entry(tld, entry_id)
-    before = snapshot(tld)
-    _claim_version(session, tld, expected_version)
-    session.delete(row)
-    return _record(session, tld, actor, "remove-entry", before)
+    event = _change(
+        session, tld, expected_version, actor, "remove-entry", lambda: session.delete(row)
+    )
+    return Saved(event, [])
 
 
-def validate_basic_password(password: str, confirm: str | None = None) -> list[Finding]:
+def validate_basic_password(password: Any, confirm: Any = None) -> list[Finding]:
     out: list[Finding] = []
-    if len(password) < MIN_BASIC_PASSWORD:
+    if not isinstance(password, str):
+        out.append(Finding("password", "Enter the password as text."))
+    elif len(password) < MIN_BASIC_PASSWORD:
         out.append(Finding("password", f"Use at least {MIN_BASIC_PASSWORD} characters."))
     elif len(password) > MAX_BASIC_PASSWORD:
         out.append(Finding("password", f"Use at most {MAX_BASIC_PASSWORD} characters."))
@@ -231,42 +324,44 @@ def validate_basic_password(password: str, confirm: str | None = None) -> list[F
 def set_password(
     session: Session,
     tld: Tld,
-    kind: str,
-    password: str,
+    kind: Any,
+    password: Any,
     expected_version: int,
     actor: Actor,
-    confirm: str | None = None,
-) -> AuditEvent:
+    confirm: Any = None,
+) -> Saved:
     if kind not in {k.value for k in AccountKind}:
         raise Invalid([Finding("kind", "Unknown account; choose ry or dea.")])
     problems = validate_basic_password(password, confirm)
     if problems:
         raise Invalid(problems)
-    before = snapshot(tld)
-    _claim_version(session, tld, expected_version)
-    account = next((a for a in tld.accounts if a.kind == kind), None)
     hashed = generate_password_hash(password)
-    if account is None:
-        session.add(
-            BasicAccount(
-                tld_id=tld.id,
-                kind=kind,
-                username=account_username(tld.name, kind),
-                password_hash=hashed,
+
+    def store() -> None:
+        account = next((a for a in tld.accounts if a.kind == kind), None)
+        if account is None:
+            session.add(
+                BasicAccount(
+                    tld_id=tld.id,
+                    kind=kind,
+                    username=account_username(tld.name, kind),
+                    password_hash=hashed,
+                )
             )
-        )
-    else:
-        account.password_hash, account.password_set_at = hashed, utcnow()
-    return _record(session, tld, actor, "set-password", before)
+        else:
+            account.password_hash, account.password_set_at = hashed, utcnow()
+
+    return Saved(_change(session, tld, expected_version, actor, "set-password", store), [])
 
 
 def set_basic_acl(
     session: Session, tld: Tld, ip_acl: Any, expected_version: int, actor: Actor, limits: Limits
-) -> AuditEvent:
+) -> Saved:
     checked = validate_prefix_list(ip_acl, "basic_ip_acl", limits, required=False)
-    if not checked.ok:
-        raise Invalid(checked.errors)
-    before = snapshot(tld)
-    _claim_version(session, tld, expected_version)
-    tld.basic_ip_acl = checked.value or []
-    return _record(session, tld, actor, "set-basic-acl", before)
+    acl = _accepted(checked)
+
+    def store() -> None:
+        tld.basic_ip_acl = acl
+
+    event = _change(session, tld, expected_version, actor, "set-basic-acl", store)
+    return Saved(event, _remarks(checked.findings))

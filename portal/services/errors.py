@@ -21,10 +21,17 @@ class NotFound(ServiceError):
 
 @dataclass
 class Invalid(ServiceError):
+    """Refused input. `findings` may hold warnings and notes beside the errors (in the order of
+    the fields, for a form to show next to each); `errors` are the reasons of the refusal."""
+
     findings: list[Finding]
 
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
     def __str__(self) -> str:
-        return "; ".join(f"{f.field}: {f.message}" for f in self.findings if f.severity == "error")
+        return "; ".join(f"{f.field}: {f.message}" for f in self.errors)
 
 
 @dataclass

@@ -6,6 +6,7 @@ not a log.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,11 @@ class DnsCheck:
     validated: bool  # DNSSEC-validated (AD)
     problem: str | None
     records: list[DnsRecord]
+
+
+def mosapi_base_url(config: Mapping[str, Any]) -> str:
+    """The MoSAPI mock's base URL the snippets and hints call (this host, the configured port)."""
+    return f"https://localhost:{config['MOSAPI_PORT']}"
 
 
 def harness_issuer(certs_dir: str | Path) -> cw.Issuer:
@@ -198,47 +204,16 @@ def publish_from_certificate(session: Session, user: User, params: Any) -> list[
         raise Invalid(
             [Finding("name", "The certificate names no domain: give the name to publish at.")]
         )
-    published: list[TlsaRecordRow] = []
     by_kind = {f"{r['usage']} {r['selector']} {r['matching_type']}": r for r in info.tlsa}
-    # Everything that can be checked is checked before the first record is stored (each
-    # zone.publish commits): a refusal leaves the zone as it was.
     for kind in kinds:
         if kind not in by_kind:
             raise Invalid([Finding("records", f"{kind} needs the issuing CA in the chain.")])
-    owner = validate_domain_name(name, "name").value
-    held = zone.records_at(session, owner) if owner is not None else []
-    # (A name of another organisation: zone.publish refuses the first record, storing nothing.)
-    if owner is not None and zone._may_edit(user, held[0].organisation_id if held else None):
-        stored = {(r.usage, r.selector, r.matching_type, r.data) for r in held}
-        for kind in kinds:
-            r = by_kind[kind]
-            if (r["usage"], r["selector"], r["matching_type"], r["data"]) in stored:
-                raise Invalid([Finding("data", f"{owner} already holds this {kind} record.")])
-        if len(held) + len(kinds) > zone.MAX_RECORDS_PER_NAME:
-            raise Invalid(
-                [
-                    Finding(
-                        "name",
-                        f"{owner} holds {len(held)} records; {len(kinds)} more would pass "
-                        f"the limit of {zone.MAX_RECORDS_PER_NAME}.",
-                    )
-                ]
-            )
-    for kind in kinds:
-        record = by_kind[kind]
-        row, _ = zone.publish(
-            session,
-            user,
-            {
-                "name": name,
-                "usage": record["usage"],
-                "selector": record["selector"],
-                "matching_type": record["matching_type"],
-                "data": record["data"],
-            },
-        )
-        published.append(row)
-    return published
+    records = [
+        TlsaRecord(r["usage"], r["selector"], r["matching_type"], bytes.fromhex(r["data"]))
+        for r in (by_kind[kind] for kind in kinds)
+    ]
+    rows, _ = zone.publish_records(session, user, name, records)
+    return rows
 
 
 def check_dns(name: Any, certificate: Any, resolver_setting: str) -> DnsCheck:

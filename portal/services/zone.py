@@ -12,9 +12,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..core.tlsa import DEFAULT_TTL, validate_record
+from ..core.access import may_edit_zone_name
+from ..core.tlsa import DEFAULT_TTL, TlsaRecord, validate_record
 from ..core.validation import Finding, validate_domain_name
-from ..models import ChangeCounter, Counter, OrgKind, TlsaRecordRow, User
+from ..models import ChangeCounter, Counter, TlsaRecordRow, User
 from .errors import Invalid, NotFound
 
 MAX_RECORDS_PER_NAME = 16
@@ -33,11 +34,7 @@ def bump_counter(session: Session, name: Counter = Counter.TLSA) -> None:
 
 
 def _may_edit(user: User, owner_org_id: int | None) -> bool:
-    return (
-        owner_org_id is None
-        or user.organisation.kind == OrgKind.ICANN
-        or user.organisation_id == owner_org_id
-    )
+    return may_edit_zone_name(user.organisation.kind, user.organisation_id, owner_org_id)
 
 
 def records_at(session: Session, name: str) -> list[TlsaRecordRow]:
@@ -59,58 +56,84 @@ def list_records(session: Session, name: str | None = None) -> list[TlsaRecordRo
 
 
 def publish(session: Session, user: User, body: Any) -> tuple[TlsaRecordRow, list[Finding]]:
+    """Publish one record given as {name, usage, selector, matching_type, data, ttl?}."""
     if not isinstance(body, dict):
         raise Invalid(
             [Finding("body", "Send a JSON object {name, usage, selector, matching_type, data}.")]
         )
-    name = validate_domain_name(body.get("name"), "name")
     record = validate_record(
         body.get("usage"), body.get("selector"), body.get("matching_type"), body.get("data")
     )
-    ttl = body.get("ttl", DEFAULT_TTL)
-    findings = [*name.findings, *record.findings]
+    if not record.ok or record.value is None:
+        name = validate_domain_name(body.get("name"), "name")
+        raise Invalid([*name.errors, *record.errors, *_ttl_errors(body.get("ttl", DEFAULT_TTL))])
+    rows, notes = publish_records(
+        session, user, body.get("name"), [record.value], body.get("ttl", DEFAULT_TTL)
+    )
+    return rows[0], [*notes, *record.findings]
+
+
+def _ttl_errors(ttl: Any) -> list[Finding]:
     if isinstance(ttl, bool) or not isinstance(ttl, int) or not MIN_TTL <= ttl <= MAX_TTL:
-        findings.append(
+        return [
             Finding("ttl", f"ttl must be a whole number of seconds from {MIN_TTL} to {MAX_TTL}.")
-        )
-    if any(f.severity == "error" for f in findings) or name.value is None or record.value is None:
-        raise Invalid([f for f in findings if f.severity == "error"])
-    existing = records_at(session, name.value)
+        ]
+    return []
+
+
+def publish_records(
+    session: Session, user: User, name: Any, records: list[TlsaRecord], ttl: Any = DEFAULT_TTL
+) -> tuple[list[TlsaRecordRow], list[Finding]]:
+    """Publish records at one name, all or none: every rule (the name, the TTL, who holds the
+    name, no record twice, the per-name limit) is checked before the one commit."""
+    checked = validate_domain_name(name, "name")
+    errors = [*checked.errors, *_ttl_errors(ttl)]
+    if errors or checked.value is None:
+        raise Invalid(errors)
+    owner_name = checked.value
+    existing = records_at(session, owner_name)
     owner = existing[0].organisation_id if existing else None
     if not _may_edit(user, owner):
         raise Invalid(
             [
                 Finding(
                     "name",
-                    f"{name.value} belongs to another organisation; publish under a name of yours.",
+                    f"{owner_name} belongs to another organisation; publish under a name of yours.",
                 )
             ]
         )
-    rec = record.value
-    if any(
-        (r.usage, r.selector, r.matching_type, r.data)
-        == (rec.usage, rec.selector, rec.matching_type, rec.data_hex)
-        for r in existing
-    ):
-        raise Invalid([Finding("data", f"{name.value} already holds this record.")])
-    if len(existing) >= MAX_RECORDS_PER_NAME:
+    held = {(r.usage, r.selector, r.matching_type, r.data) for r in existing}
+    for rec in records:
+        if (rec.usage, rec.selector, rec.matching_type, rec.data_hex) in held:
+            kind = f"{rec.usage} {rec.selector} {rec.matching_type}"
+            raise Invalid([Finding("data", f"{owner_name} already holds this {kind} record.")])
+    if len(existing) + len(records) > MAX_RECORDS_PER_NAME:
         raise Invalid(
-            [Finding("name", f"{name.value} already holds {len(existing)} records, the limit.")]
+            [
+                Finding(
+                    "name",
+                    f"{owner_name} holds {len(existing)} records; {len(records)} more would pass "
+                    f"the limit of {MAX_RECORDS_PER_NAME}.",
+                )
+            ]
         )
-    row = TlsaRecordRow(
-        name=name.value,
-        usage=rec.usage,
-        selector=rec.selector,
-        matching_type=rec.matching_type,
-        data=rec.data_hex,
-        ttl=ttl,
-        organisation_id=owner or user.organisation_id,
-        created_by=user.email,
-    )
-    session.add(row)
+    rows = [
+        TlsaRecordRow(
+            name=owner_name,
+            usage=rec.usage,
+            selector=rec.selector,
+            matching_type=rec.matching_type,
+            data=rec.data_hex,
+            ttl=ttl,
+            organisation_id=owner or user.organisation_id,
+            created_by=user.email,
+        )
+        for rec in records
+    ]
+    session.add_all(rows)
     bump_counter(session)
     session.commit()
-    return row, [f for f in findings if f.severity != "error"]
+    return rows, [f for f in checked.findings if f.severity != "error"]
 
 
 def remove(session: Session, user: User, record_id: int) -> None:

@@ -9,3 +9,14 @@ document.addEventListener("click", (event) => {
     button.textContent = "Copied";
   }
 });
+
+// A TLD page keeps the version of the configuration it shows in #tld-version, which every
+// saved change updates out of band. A form there carries the version it was rendered with
+// (what a post without JavaScript sends); under HTMX the page's current version takes its
+// place, so the version travels once and a change saved meanwhile from this page is no
+// conflict.
+document.addEventListener("htmx:configRequest", (event) => {
+  const current = document.getElementById("tld-version");
+  const params = event.detail.parameters;
+  if (current && params.has("version")) params.set("version", current.value);
+});

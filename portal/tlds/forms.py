@@ -1,4 +1,5 @@
-"""Flask-WTF forms: they parse and carry CSRF; the rules live in portal.core.validation."""
+"""Flask-WTF forms: they parse and carry CSRF; the rules live in portal.core.validation and
+the configuration service."""
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -9,23 +10,16 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Length, Optional
+from wtforms.validators import InputRequired, Length
 
 
 class VersionedForm(FlaskForm):
-    """HTMX requests send the page's current version (#tld-version, kept up to date out of
-    band); a plain form post without JavaScript sends the version the form was rendered with."""
+    """A change to a TLD names the version it was made against (optimistic concurrency).
 
-    version = IntegerField("version", validators=[Optional()])
-    form_version = IntegerField("form_version", validators=[Optional()])
+    Without JavaScript that is the version the form was rendered with; under HTMX, app.js puts
+    the page's current version (#tld-version) in its place, so it travels once either way."""
 
-    def validate(self, extra_validators=None) -> bool:  # type: ignore[override]
-        if not super().validate(extra_validators):
-            return False
-        return self.expected_version() is not None
-
-    def expected_version(self) -> int | None:
-        return self.version.data if self.version.data is not None else self.form_version.data
+    version = IntegerField("version", validators=[InputRequired()])
 
 
 class EntryForm(VersionedForm):
@@ -51,3 +45,10 @@ class PasswordForm(VersionedForm):
 
 class BasicAclForm(VersionedForm):
     basic_ip_acl = TextAreaField("Basic-auth prefixes", validators=[Length(max=200_000)])
+
+
+class ScenarioForm(FlaskForm):
+    """A preset's name, or a scenario document in JSON (test data: no version)."""
+
+    preset = StringField("Preset")
+    scenario = TextAreaField("Scenario")

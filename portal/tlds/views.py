@@ -7,41 +7,30 @@ from typing import Any
 
 from flask import abort, current_app, request
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
+from infra.config import limits
 from infra.database import db
 
 from ..core.decision import RESULTS
 from ..core.scenario import PRESETS as SCENARIO_PRESETS
-from ..core.validation import (
-    Finding,
-    Limits,
-    check_new_domain,
-    split_prefix_text,
-    validate_domain_name,
-    validate_entry,
-    validate_prefix_list,
-)
-from ..models import ACCOUNT_LABELS, AccountKind, Tld
+from ..core.validation import Finding
+from ..models import ACCOUNT_LABELS, AccountKind, Tld, TlsClientAuthEntry
 from ..services import configuration as cfg
 from ..services import scenarios
+from ..services.audit import summarise
 from ..services.decisions import decision_log
 from ..services.directory import list_tlds, tld_for_user
 from ..services.errors import Conflict, Invalid, NotFound
 from ..templating import fragment, is_htmx, page_or_fragment
 from . import bp
-from .forms import BasicAclForm, EntryForm, EntryUpdateForm, PasswordForm, RemoveForm
+from .forms import BasicAclForm, EntryForm, EntryUpdateForm, PasswordForm, RemoveForm, ScenarioForm
 
 TABS = ("entries", "history", "credentials", "decisions", "scenario")
 DECISIONS_LIMIT = 200
 HISTORY_LIMIT = 200
-
-
-def limits() -> Limits:
-    return Limits(
-        current_app.config["MAX_ENTRIES_PER_TLD"], current_app.config["MAX_PREFIXES_PER_ENTRY"]
-    )
+# A post without its CSRF token or version: a page older than the session, or a broken client.
+INCOMPLETE = [Finding("form", "The form is incomplete; reload the page.")]
 
 
 def actor() -> cfg.Actor:
@@ -55,12 +44,26 @@ def load_tld(name: str) -> Tld:
         abort(404)
 
 
+def _entry_or_404(tld: Tld, entry_id: int) -> TlsClientAuthEntry:
+    try:
+        return cfg.get_entry(tld, entry_id)
+    except NotFound:
+        abort(404)
+
+
 def by_field(findings: list[Finding]) -> dict[str, list[Finding]]:
     """Group findings under their top-level field name (ip_acl[3] → ip_acl)."""
     out: dict[str, list[Finding]] = {}
     for f in findings:
         out.setdefault(f.field.split("[")[0].split(".")[-1], []).append(f)
     return out
+
+
+def retarget(response: Response, selector: str, swap: str = "outerHTML") -> Response:
+    """Send an HTMX answer somewhere else than the element that asked (errors, conflicts)."""
+    response.headers["HX-Retarget"] = selector
+    response.headers["HX-Reswap"] = swap
+    return response
 
 
 def _int_arg(name: str, default: int) -> int:
@@ -84,10 +87,6 @@ def index() -> Response:
 # --------------------------------------------------------------------------- TLD page
 
 
-def _history(tld: Tld) -> list[dict[str, Any]]:
-    return [cfg.event_summary(e) for e in cfg.history(db.session, tld, HISTORY_LIMIT)]
-
-
 def _accounts(tld: Tld) -> list[dict[str, Any]]:
     existing = {a.kind: a for a in tld.accounts}
     return [
@@ -104,9 +103,9 @@ def _accounts(tld: Tld) -> list[dict[str, Any]]:
 def _tab_context(tld: Tld, tab: str) -> dict[str, Any]:
     ctx: dict[str, Any] = {"tld": tld, "tab": tab}
     if tab == "entries":
-        ctx["form"] = EntryForm(formdata=None, version=tld.version)
+        ctx["form"] = EntryForm(formdata=None)
     elif tab == "history":
-        ctx["events"] = _history(tld)
+        ctx["events"] = [summarise(e) for e in cfg.history(db.session, tld, HISTORY_LIMIT)]
     elif tab == "decisions":
         result = request.args.get("result")
         ctx["result"] = result if result in RESULTS else None
@@ -120,82 +119,62 @@ def _tab_context(tld: Tld, tab: str) -> dict[str, Any]:
     return ctx
 
 
+def _tab_page(tld: Tld, tab: str, status: int = 200, **extra: Any) -> Response:
+    """The TLD page open on `tab`; for HTMX only that tab's panel. `extra` adds to (or
+    replaces part of) the tab's context: a message, findings, the input to show again."""
+    return page_or_fragment(
+        "tlds/detail.html", f"tlds/_{tab}.html", status, **{**_tab_context(tld, tab), **extra}
+    )
+
+
 @bp.route("/<name>")
 @login_required
 def detail(name: str) -> Response:
-    tld = load_tld(name)
     tab = request.args.get("tab", "entries")
-    if tab not in TABS:
-        tab = "entries"
-    return page_or_fragment("tlds/detail.html", f"tlds/_{tab}.html", **_tab_context(tld, tab))
+    return _tab_page(load_tld(name), tab if tab in TABS else "entries")
 
 
-def _tab(name: str, tab: str) -> Response:
+@login_required
+def tab(name: str, tab: str) -> Response:
     tld = load_tld(name)
-    return page_or_fragment("tlds/detail.html", f"tlds/_{tab}.html", **_tab_context(tld, tab))
+    if tab == "entries" and request.args.get("part") == "table":
+        return fragment("tlds/_entries_table.html", tld=tld)
+    return _tab_page(tld, tab)
 
 
-@bp.route("/<name>/history")
-@login_required
-def history(name: str) -> Response:
-    return _tab(name, "history")
+for _tab in TABS:  # /tlds/<name>/history and so on: one view, a plain URL a tab
+    bp.add_url_rule(f"/<name>/{_tab}", view_func=tab, defaults={"tab": _tab})
 
 
-@bp.route("/<name>/decisions")
-@login_required
-def decisions(name: str) -> Response:
-    return _tab(name, "decisions")
+# --------------------------------------------------------------------------- scenario
 
 
-@bp.route("/<name>/scenario")
-@login_required
-def scenario(name: str) -> Response:
-    return _tab(name, "scenario")
+def _scenario_document(preset: str | None, text: str) -> Any:
+    """The chosen preset, or the JSON the user wrote (empty: no overrides)."""
+    if preset:
+        if preset not in SCENARIO_PRESETS:
+            raise Invalid([Finding("preset", f"Unknown preset {preset!r}.")])
+        return SCENARIO_PRESETS[preset]
+    try:
+        return json.loads(text or "{}")
+    except ValueError as exc:
+        raise Invalid([Finding("scenario", f"Not JSON: {exc}.")]) from exc
 
 
 @bp.route("/<name>/scenario", methods=["POST"])
 @login_required
 def save_scenario(name: str) -> Response:
     tld = load_tld(name)
-    if not FlaskForm().validate():  # CSRF
+    form = ScenarioForm()
+    if not form.validate():
         abort(400)
-    preset = request.form.get("preset")
-    text = request.form.get("scenario", "")
+    text = form.scenario.data or ""
     try:
-        if preset:
-            if preset not in SCENARIO_PRESETS:
-                raise Invalid([Finding("preset", f"Unknown preset {preset!r}.")])
-            doc: Any = SCENARIO_PRESETS[preset]
-        else:
-            try:
-                doc = json.loads(text or "{}")
-            except ValueError as exc:
-                raise Invalid([Finding("scenario", f"Not JSON: {exc}.")]) from exc
+        doc = _scenario_document(form.preset.data, text)
         scenarios.save(db.session, tld, doc, current_user.email)
     except Invalid as exc:
-        ctx = _tab_context(tld, "scenario")
-        ctx.update(scenario_text=text, scenario_findings=exc.findings)
-        return page_or_fragment("tlds/detail.html", "tlds/_scenario.html", 422, **ctx)
-    ctx = _tab_context(tld, "scenario")
-    ctx["message"] = "Scenario saved: the next MoSAPI call reflects it."
-    return page_or_fragment("tlds/detail.html", "tlds/_scenario.html", **ctx)
-
-
-@bp.route("/<name>/credentials")
-@login_required
-def credentials(name: str) -> Response:
-    return _tab(name, "credentials")
-
-
-@bp.route("/<name>/entries")
-@login_required
-def entries(name: str) -> Response:
-    tld = load_tld(name)
-    if request.args.get("part") == "table":
-        return fragment("tlds/_entries_table.html", tld=tld)
-    return page_or_fragment(
-        "tlds/detail.html", "tlds/_entries.html", **_tab_context(tld, "entries")
-    )
+        return _tab_page(tld, "scenario", 422, scenario_text=text, scenario_findings=exc.findings)
+    return _tab_page(tld, "scenario", message="Scenario saved: the next MoSAPI call reflects it.")
 
 
 # --------------------------------------------------------------------------- entries
@@ -207,48 +186,19 @@ def check_field(name: str) -> Response:
     """Inline validation while the user types one field of the add-entry form."""
     tld = load_tld(name)
     field = request.args.get("field", "")
-    findings: list[Finding]
-    if field == "domain_name":
-        checked = validate_domain_name(request.form.get("domain_name", ""))
-        findings = list(checked.findings)
-        if checked.value:
-            dup = check_new_domain(cfg._entry_list(tld), checked.value)
-            findings += [dup] if dup else []
-            if (
-                checked.ok
-                and not dup
-                and checked.value != request.form.get("domain_name", "").strip()
-            ):
-                findings.append(
-                    Finding("domain_name", f"Will be stored as {checked.value}.", "note")
-                )
-    elif field in ("ip_acl", "basic_ip_acl"):
-        text = request.form.get(field, "")
-        findings = list(
-            validate_prefix_list(
-                text, field, limits(), required=bool(split_prefix_text(text))
-            ).findings
+    try:
+        findings = cfg.check_field(
+            tld, field, request.form.get(field, ""), limits(current_app.config)
         )
-    else:
+    except Invalid:
         abort(400)
     return fragment("tlds/_findings.html", findings=findings, field=field)
 
 
-def retarget(response: Response, selector: str, swap: str = "outerHTML") -> Response:
-    """Send an HTMX answer somewhere else than the element that asked (errors, conflicts)."""
-    response.headers["HX-Retarget"] = selector
-    response.headers["HX-Reswap"] = swap
-    return response
-
-
 def _entry_form_response(tld: Tld, form: EntryForm, status: int, **extra: Any) -> Response:
+    """The add-entry form again, with what was typed: the whole page without JavaScript."""
     if not is_htmx():
-        return page_or_fragment(
-            "tlds/detail.html",
-            "tlds/_entries.html",
-            status,
-            **{**_tab_context(tld, "entries"), "form": form, **extra},
-        )
+        return _tab_page(tld, "entries", status, form=form, **extra)
     return retarget(
         fragment("tlds/_entry_form.html", status, tld=tld, form=form, **extra), "#add-entry"
     )
@@ -260,45 +210,27 @@ def add_entry(name: str) -> Response:
     tld = load_tld(name)
     form = EntryForm()
     if not form.validate():
-        return _entry_form_response(
-            tld,
-            form,
-            422,
-            findings=by_field([Finding("form", "The form is incomplete; reload the page.")]),
-        )
-    checked = validate_entry(
-        {
-            "domain_name": form.domain_name.data,
-            "roles": form.roles.data,
-            "ip_acl": form.ip_acl.data,
-        },
-        limits=limits(),
-    )
-    if checked.value is None:
-        return _entry_form_response(tld, form, 422, findings=by_field(checked.findings))
+        return _entry_form_response(tld, form, 422, findings=by_field(INCOMPLETE))
     try:
-        cfg.add_entry(
-            db.session, tld, checked.value, form.expected_version() or 0, actor(), limits()
+        saved = cfg.add_entry(
+            db.session,
+            tld,
+            form.domain_name.data,
+            form.roles.data,
+            form.ip_acl.data,
+            form.version.data,
+            actor(),
+            limits(current_app.config),
         )
     except Invalid as exc:
         return _entry_form_response(tld, form, 422, findings=by_field(exc.findings))
     except Conflict as exc:
         return _entry_form_response(tld, form, 409, conflict=exc)
-    warnings = checked.warnings + checked.notes
-    message = f"Added entry {checked.value.domain_name}."
-    if not is_htmx():
-        return page_or_fragment(
-            "tlds/detail.html",
-            "tlds/_entries.html",
-            message=message,
-            saved_findings=warnings,
-            **_tab_context(tld, "entries"),
-        )
-    return fragment(
-        "tlds/_entries.html",
-        message=message,
-        saved_findings=warnings,
-        **_tab_context(tld, "entries"),
+    return _tab_page(
+        tld,
+        "entries",
+        message=f"Added entry {saved.entry.domain_name}.",
+        saved_findings=saved.findings,
     )
 
 
@@ -306,8 +238,7 @@ def add_entry(name: str) -> Response:
 @login_required
 def entry_row(name: str, entry_id: int) -> Response:
     tld = load_tld(name)
-    entry = _entry_or_404(tld, entry_id)
-    return fragment("tlds/_entry_row.html", tld=tld, entry=entry)
+    return fragment("tlds/_entry_row.html", tld=tld, entry=_entry_or_404(tld, entry_id))
 
 
 @bp.route("/<name>/entries/<int:entry_id>/edit")
@@ -325,47 +256,31 @@ def edit_entry(name: str, entry_id: int) -> Response:
     )
 
 
-def _entry_or_404(tld: Tld, entry_id: int) -> Any:
-    try:
-        return cfg.get_entry(tld, entry_id)
-    except NotFound:
-        abort(404)
-
-
 @bp.route("/<name>/entries/<int:entry_id>", methods=["POST"])
 @login_required
 def update_entry(name: str, entry_id: int) -> Response:
     tld = load_tld(name)
     entry = _entry_or_404(tld, entry_id)
     form = EntryUpdateForm()
-    ctx = {
-        "tld": tld,
-        "entry": entry,
-        "roles": form.roles.data or [],
-        "acl_text": form.ip_acl.data or "",
-    }
+    roles, acl_text = form.roles.data or [], form.ip_acl.data or ""
+    edit_row = {"tld": tld, "entry": entry, "roles": roles, "acl_text": acl_text}
     if not form.validate():
-        return fragment(
-            "tlds/_entry_edit.html",
-            422,
-            findings=by_field([Finding("form", "The form is incomplete; reload the page.")]),
-            **ctx,
-        )
+        return fragment("tlds/_entry_edit.html", 422, findings=by_field(INCOMPLETE), **edit_row)
     try:
         cfg.update_entry(
             db.session,
             tld,
             entry_id,
-            form.roles.data or [],
-            form.ip_acl.data or "",
-            form.expected_version() or 0,
+            roles,
+            acl_text,
+            form.version.data,
             actor(),
-            limits(),
+            limits(current_app.config),
         )
     except Invalid as exc:
-        return fragment("tlds/_entry_edit.html", 422, findings=by_field(exc.findings), **ctx)
+        return fragment("tlds/_entry_edit.html", 422, findings=by_field(exc.findings), **edit_row)
     except Conflict as exc:
-        return fragment("tlds/_entry_edit.html", 409, findings={}, conflict=exc, **ctx)
+        return fragment("tlds/_entry_edit.html", 409, findings={}, conflict=exc, **edit_row)
     return fragment("tlds/_entry_row.html", tld=tld, entry=entry, oob_version=True, saved=True)
 
 
@@ -374,7 +289,6 @@ def update_entry(name: str, entry_id: int) -> Response:
 def remove_entry(name: str, entry_id: int) -> Response:
     tld = load_tld(name)
     entry = _entry_or_404(tld, entry_id)
-    form = RemoveForm()
     if request.method == "GET":
         # Confirmation page for browsers without JavaScript (HTMX uses hx-confirm).
         return page_or_fragment(
@@ -382,13 +296,14 @@ def remove_entry(name: str, entry_id: int) -> Response:
             "tlds/confirm_remove.html",
             tld=tld,
             entry=entry,
-            form=RemoveForm(formdata=None, version=tld.version),
+            form=RemoveForm(formdata=None),
         )
+    form = RemoveForm()
     if not form.validate():
         abort(400)
-    domain = entry.domain_name
+    message = f"Removed entry {entry.domain_name}."
     try:
-        cfg.remove_entry(db.session, tld, entry_id, form.expected_version() or 0, actor())
+        cfg.remove_entry(db.session, tld, entry_id, form.version.data, actor())
     except Conflict as exc:
         return retarget(
             fragment("tlds/_conflict.html", 409, tld=tld, conflict=exc),
@@ -396,24 +311,11 @@ def remove_entry(name: str, entry_id: int) -> Response:
             "innerHTML",
         )
     if not is_htmx():
-        return page_or_fragment(
-            "tlds/detail.html",
-            "tlds/_entries.html",
-            message=f"Removed entry {domain}.",
-            **_tab_context(tld, "entries"),
-        )
-    return fragment("tlds/_entries_table.html", tld=tld, message=f"Removed entry {domain}.")
+        return _tab_page(tld, "entries", message=message)
+    return fragment("tlds/_entries_table.html", tld=tld, message=message)
 
 
 # --------------------------------------------------------------------------- credentials
-
-
-def _credentials_response(tld: Tld, status: int = 200, **extra: Any) -> Response:
-    ctx = _tab_context(tld, "credentials")
-    ctx.update(extra)
-    if is_htmx():
-        return fragment("tlds/_credentials.html", status, **ctx)
-    return page_or_fragment("tlds/detail.html", "tlds/_credentials.html", status, **ctx)
 
 
 @bp.route("/<name>/credentials/password", methods=["POST"])
@@ -430,17 +332,17 @@ def set_password(name: str) -> Response:
             tld,
             kind,
             form.password.data or "",
-            form.expected_version() or 0,
+            form.version.data,
             actor(),
             confirm=form.confirm.data or "",
         )
     except Invalid as exc:
-        return _credentials_response(tld, 422, password_findings={kind: by_field(exc.findings)})
+        return _tab_page(tld, "credentials", 422, password_findings={kind: by_field(exc.findings)})
     except Conflict as exc:
-        return _credentials_response(tld, 409, conflict=exc)
+        return _tab_page(tld, "credentials", 409, conflict=exc)
     username = cfg.account_username(tld.name, kind)
-    return _credentials_response(
-        tld, message=f"Password of {username} saved. It is not shown again."
+    return _tab_page(
+        tld, "credentials", message=f"Password of {username} saved. It is not shown again."
     )
 
 
@@ -453,9 +355,11 @@ def set_basic_acl(name: str) -> Response:
         abort(400)
     text = form.basic_ip_acl.data or ""
     try:
-        cfg.set_basic_acl(db.session, tld, text, form.expected_version() or 0, actor(), limits())
+        cfg.set_basic_acl(
+            db.session, tld, text, form.version.data, actor(), limits(current_app.config)
+        )
     except Invalid as exc:
-        return _credentials_response(tld, 422, acl_findings=exc.findings, acl_text=text)
+        return _tab_page(tld, "credentials", 422, acl_findings=exc.findings, acl_text=text)
     except Conflict as exc:
-        return _credentials_response(tld, 409, conflict=exc, acl_text=text)
-    return _credentials_response(tld, message="Basic-auth prefixes saved.")
+        return _tab_page(tld, "credentials", 409, conflict=exc, acl_text=text)
+    return _tab_page(tld, "credentials", message="Basic-auth prefixes saved.")

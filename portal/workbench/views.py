@@ -19,10 +19,6 @@ from . import bp
 from .forms import DnsCheckForm, GenerateForm, InspectForm, NameForm, PublishForm, SignCsrForm
 
 
-def _mosapi_url() -> str:
-    return f"https://localhost:{current_app.config['MOSAPI_PORT']}"
-
-
 def _private(response: Response) -> Response:
     # Answers that carry a private key must not linger in any cache.
     response.headers["Cache-Control"] = "no-store"
@@ -71,7 +67,9 @@ def generate() -> Response:
     else:
         params["validity_preset"] = mode
     try:
-        result = workbench.generate(params, current_app.config["CERTS_DIR"], _mosapi_url())
+        result = workbench.generate(
+            params, current_app.config["CERTS_DIR"], workbench.mosapi_base_url(current_app.config)
+        )
     except Invalid as exc:
         return fragment("workbench/_errors.html", 422, findings=exc.findings)
     name = result.info["subject"].removeprefix("CN=")

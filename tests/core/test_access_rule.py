@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portal.core.access import ICANN, can_manage
+from portal.core.access import ICANN, can_manage, may_edit_zone_name
 
 OPERATOR, RSP, OTHER = 10, 20, 30
 KINDS = ("registry-operator", "rsp", "icann")
@@ -61,3 +61,20 @@ def test_can_manage_matches_the_stated_rule(
 def test_no_rsp_of_record_means_only_operator_and_icann(org_id: int, operator_id: int) -> None:
     assert can_manage("rsp", org_id, operator_id, None) is (org_id == operator_id)
     assert can_manage("icann", org_id, operator_id, None) is True
+
+
+@pytest.mark.parametrize(
+    ("kind", "org_id", "owner", "allowed"),
+    [
+        # A free name is open to anyone.
+        ("rsp", OTHER, None, True),
+        ("registry-operator", OTHER, None, True),
+        # A held name: its owner's users and ICANN staff only.
+        ("rsp", RSP, RSP, True),
+        (ICANN, OTHER, RSP, True),
+        ("rsp", OTHER, RSP, False),
+        ("registry-operator", OPERATOR, RSP, False),
+    ],
+)
+def test_may_edit_zone_name(kind: str, org_id: int, owner: int | None, allowed: bool) -> None:
+    assert may_edit_zone_name(kind, org_id, owner) is allowed

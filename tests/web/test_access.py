@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from infra.database import db
-from portal.core.validation import Entry
 from portal.models import Submission, Tld
 from portal.services import configuration as cfg
 from tests.helpers import HTMX, api_token
@@ -82,9 +81,16 @@ def _seed_entries(app) -> dict[str, int]:
             cfg.replace_entries(
                 db.session,
                 tld,
-                [Entry(f"c.{name}.example", ("mosapi-slam",), ("127.0.0.1/32",))],
+                [
+                    {
+                        "domain_name": f"c.{name}.example",
+                        "roles": ["mosapi-slam"],
+                        "ip_acl": ["127.0.0.1/32"],
+                    }
+                ],
                 tld.version,
                 cfg.Actor("seed", "cli"),
+                cfg.Limits(),
             )
             ids[name] = tld.entries[0].id
     return ids
@@ -175,7 +181,8 @@ def test_matrix_covers_every_tld_route(app):
     covered = {t.split("?")[0] for _, t, _ in UI_ROUTES + API_ROUTES}
     registered = set()
     for rule in app.url_map.iter_rules():
-        if "<name>" in rule.rule:
-            path = rule.rule.replace("<name>", "{t}").replace("<int:entry_id>", "{e}")
+        path = rule.rule.replace("<name>", "{t}").replace("<tld>", "{t}")
+        if "{t}" in path:
+            path = path.replace("<int:entry_id>", "{e}")
             registered.add(path.replace("<int:submission_id>", "{s}"))
     assert registered == covered
