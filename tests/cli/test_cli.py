@@ -11,12 +11,16 @@ import sys
 import time
 from pathlib import Path
 
+import click
 import pytest
 import requests
 from sqlalchemy import func, select
 
 from infra.database import db
+from portal.cli import cli as tlsauth_cli
+from portal.core.validation import Finding
 from portal.models import ApiToken, AuditEvent, Organisation, Tld, TlsClientAuthEntry, User
+from portal.services.errors import Invalid, NotFound
 from tests.helpers import PASSWORD, ROOT, failed, invoke, ok
 
 GTLDS_CSV = ROOT / "portal" / "data" / "gtlds.csv"
@@ -311,7 +315,7 @@ def test_demo_loads_once(app, runner, client, login):
     assert count(app, Tld) == GTLD_COUNT
 
     # The documented demo users exist with the documented password and the documented access.
-    from portal.cli import DEMO_PASSWORD
+    from portal.demo import DEMO_PASSWORD
 
     for email in ("staff@icann.example", "rsp@rsp.example", "registry@bank.example"):
         login(email, DEMO_PASSWORD, client=app.test_client())
@@ -513,3 +517,28 @@ def test_serve_starts_portal_and_both_mocks_with_worker_processes(tmp_path: Path
             proc.kill()
             proc.wait(timeout=10)
         log.close()
+
+
+# --------------------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize(
+    "error",
+    [Invalid([Finding("thing", "Refused for the test.")]), NotFound("test thing")],
+    ids=["invalid", "not-found"],
+)
+def test_a_service_refusal_in_any_command_is_one_clean_error(runner, error):
+    """The group turns a ServiceError from any command, even a nested one, into `Error: …`."""
+    group = click.Group("refusing-for-test")
+
+    @group.command("now")
+    def refuse() -> None:
+        raise error
+
+    tlsauth_cli.add_command(group)
+    try:
+        result = invoke(runner, "refusing-for-test", "now")
+    finally:
+        tlsauth_cli.commands.pop("refusing-for-test")
+    assert result.exit_code == 1
+    assert failed(result).strip() == f"Error: {error}"

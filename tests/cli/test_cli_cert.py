@@ -1,6 +1,6 @@
-"""`tlsauth cert new|sign-csr|inspect` and `tlsauth tlsa` (certificate workbench, issue 4)
-through the app's Flask CLI group: files and their modes, --force, refusals that write nothing,
-and `tlsa --publish` into the harness zone."""
+"""`tlsauth cert new|sign-csr|inspect` and `tlsauth tlsa` (the certificate workbench on the
+command line) through the app's Flask CLI group: files and their modes, --force, refusals that
+write nothing, and `tlsa --publish` into the harness zone."""
 
 from __future__ import annotations
 
@@ -559,13 +559,13 @@ def test_tlsa_certificate_without_dns_name(app, runner, world, tmp_path: Path):
 def test_cert_new_write_failure_leaves_nothing(
     runner, certs_dir: Path, tmp_path: Path, monkeypatch
 ):
-    import portal.cli_cert
+    import portal.cli.files
 
     def broken_replace(src, dst):
         raise OSError(28, "No space left on device")
 
     out = tmp_path / "new" / "folder"
-    monkeypatch.setattr(portal.cli_cert.os, "replace", broken_replace)
+    monkeypatch.setattr(portal.cli.files.os, "replace", broken_replace)
     failed(new(runner, DOMAIN, "--out", str(out), "--p12", input="pw\n"), "No space left")
     assert not (tmp_path / "new").exists()
 

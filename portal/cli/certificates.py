@@ -1,19 +1,14 @@
-"""`tlsauth cert new|sign-csr|inspect` and `tlsauth tlsa`: the certificate workbench (issue 4) on
-the command line, through the same service module as the portal page and the API.
+"""`tlsauth cert new|sign-csr|inspect` and `tlsauth tlsa`: the certificate workbench on the
+command line, through the same service module as the portal page and the API.
 
 Private keys made here go to the user's output folder only (PKCS#8, mode 0600), never to the
-database, the harness's certs folder or the terminal. Every output file is first written to a
-temporary file in the output folder and renamed into place once all of them are complete, so a
-refusal or an error leaves nothing behind.
+database, the harness's certs folder or the terminal. The files are written all or none
+(portal.cli.files).
 """
 
 from __future__ import annotations
 
 import base64
-import os
-import sys
-import tempfile
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -21,91 +16,28 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .api.schemas import Inspection
-from .core import certificates as cw
-from .core.tlsa import TlsaRecord
-from .core.validation import validate_domain_name
-from .services import directory, workbench
-from .services.errors import ServiceError
+from ..api.schemas import Inspection
+from ..core import certificates as cw
+from ..core.tlsa import TlsaRecord
+from ..core.validation import validate_domain_name
+from ..services import directory, workbench
+from .files import PUBLIC_MODE, SECRET_MODE, refuse_existing, write_all
+from .inputs import read_secret, read_upload
 
-PUBLIC_MODE = 0o644
-SECRET_MODE = 0o600
 RECORD_KINDS = tuple(workbench.RECORD_KINDS)
 
-
-def _fail(exc: ServiceError) -> click.ClickException:
-    return click.ClickException(str(exc))
-
-
-def _read_secret(prompt: str, what: str) -> str:
-    """One secret: a hidden, confirmed prompt on a terminal, else the next line of stdin."""
-    if sys.stdin.isatty():
-        return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
-    line = sys.stdin.readline().rstrip("\r\n")
-    if not line:
-        raise click.ClickException(f"No {what} on standard input.")
-    return line
+days_option = click.option(
+    "--days", type=int, default=None, help="Valid for N days from now (default 90)."
+)
+force_option = click.option("--force", is_flag=True, help="Overwrite existing files.")
 
 
-def _read_upload(path: Path) -> bytes:
-    """The file's bytes, read only far enough for the service to refuse an oversized one."""
-    try:
-        with path.open("rb") as fh:
-            return fh.read(cw.MAX_UPLOAD_BYTES + 1)
-    except OSError as exc:
-        raise click.ClickException(f"cannot read {path}: {exc.strerror or exc}") from exc
-
-
-def _mosapi_url() -> str:
-    return f"https://localhost:{current_app.config['MOSAPI_PORT']}"
-
-
-def _refuse_existing(paths: Iterable[Path], force: bool) -> None:
-    paths = list(paths)
-    folders = [str(p) for p in paths if p.is_dir()]
-    if folders:
-        raise click.ClickException(f"{', '.join(folders)}: a folder is in the way.")
-    if force:
-        return
-    existing = [str(p) for p in paths if p.exists() or p.is_symlink()]
-    if existing:
-        raise click.ClickException(
-            f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''}; "
-            "nothing was written (use --force to overwrite)."
-        )
-
-
-def _write_all(files: list[tuple[Path, bytes, int]], force: bool) -> None:
-    """Write (path, content, mode) files all or none: temporary files, then renames."""
-    _refuse_existing((p for p, _, _ in files), force)
-    temps: list[tuple[str, Path]] = []
-    made_dirs: list[Path] = []
-    try:
-        for path, content, mode in files:
-            if not path.parent.is_dir():
-                missing = [path.parent, *(p for p in path.parent.parents if not p.exists())]
-                path.parent.mkdir(parents=True)
-                made_dirs += [p for p in missing if p not in made_dirs]
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            temps.append((tmp, path))
-            with os.fdopen(fd, "wb") as fh:
-                os.fchmod(fh.fileno(), mode)
-                fh.write(content)
-        _refuse_existing((p for p, _, _ in files), force)
-        for tmp, path in temps:
-            os.replace(tmp, path)
-    except BaseException as exc:
-        for tmp, _ in temps:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        for folder in made_dirs:
-            if folder.is_dir() and not any(folder.iterdir()):
-                folder.rmdir()
-        if isinstance(exc, OSError):
-            raise click.ClickException(
-                f"could not write the files: {exc}; nothing was written."
-            ) from exc
-        raise
+def _name(raw: str, field: str = "domain_name") -> str:
+    """A domain name as stored (A-labels, lower case), or the reasons it is none."""
+    checked = validate_domain_name(raw, field)
+    if checked.value is None:
+        raise click.ClickException("; ".join(f.message for f in checked.errors))
+    return checked.value
 
 
 def _echo_records(records: list[dict[str, Any]]) -> None:
@@ -147,7 +79,7 @@ def cert_group() -> None:
     default=cw.DEFAULT_KEY_TYPE,
     show_default=True,
 )
-@click.option("--days", type=int, default=None, help="Valid for N days from now (default 90).")
+@days_option
 @click.option("--not-before", default=None, metavar="T", help="Start, e.g. 2026-12-01T00:00Z.")
 @click.option("--not-after", default=None, metavar="T", help="End (with --not-before, or alone).")
 @click.option("--preset", type=click.Choice(list(cw.PRESETS)), default=None)
@@ -168,7 +100,7 @@ def cert_group() -> None:
     is_flag=True,
     help="Encrypt the key with a passphrase read from stdin (first line) or a prompt.",
 )
-@click.option("--force", is_flag=True, help="Overwrite existing files.")
+@force_option
 @with_appcontext
 def cert_new(
     domain: str,
@@ -198,10 +130,7 @@ def cert_new(
         "extra_sans": list(extra_sans),
         **_validity_params(days, not_before, not_after, preset),
     }
-    checked = validate_domain_name(domain)
-    if checked.value is None:
-        raise click.ClickException("; ".join(f.message for f in checked.errors))
-    name = checked.value
+    name = _name(domain)
     paths = {
         "certificate": out_dir / f"{name}.pem",
         "private key": out_dir / f"{name}.key",
@@ -214,22 +143,20 @@ def cert_new(
         del paths["PKCS#12"]
     if out_dir.exists() and not out_dir.is_dir():
         raise click.ClickException(f"{out_dir} is not a folder.")
-    _refuse_existing(paths.values(), force)
+    refuse_existing(paths.values(), force)
     if key_passphrase_stdin:
-        params["key_passphrase"] = _read_secret("Key passphrase", "key passphrase")
+        params["key_passphrase"] = read_secret("Key passphrase", "key passphrase")
     if p12:
-        params["pkcs12_password"] = _read_secret("PKCS#12 password", "PKCS#12 password")
-    try:
-        made = workbench.generate(params, current_app.config["CERTS_DIR"], _mosapi_url())
-    except ServiceError as exc:
-        raise _fail(exc) from exc
+        params["pkcs12_password"] = read_secret("PKCS#12 password", "PKCS#12 password")
+    mosapi = workbench.mosapi_base_url(current_app.config)
+    made = workbench.generate(params, current_app.config["CERTS_DIR"], mosapi)
     contents = {
         "certificate": (made.certificate.encode(), PUBLIC_MODE),
         "private key": (made.private_key.encode(), SECRET_MODE),
         "chain": (made.chain.encode(), PUBLIC_MODE),
         "PKCS#12": (base64.b64decode(made.pkcs12 or ""), SECRET_MODE),
     }
-    _write_all([(path, *contents[what]) for what, path in paths.items()], force)
+    write_all([(path, *contents[what]) for what, path in paths.items()], force)
     info = made.info
     click.echo(f"{info['subject']}, issued by {info['issuer']}")
     click.echo(f"valid {info['not_before']} to {info['not_after']} ({info['validity_note']})")
@@ -251,13 +178,13 @@ def cert_new(
     ca_file = Path(current_app.config["CERTS_DIR"]) / "harness-ca.pem"
     click.echo(
         f"try: curl --cacert {ca_file} --cert {paths['certificate']} "
-        f"--key {paths['private key']} {_mosapi_url()}/ry/<tld>/v2/monitoring/state"
+        f"--key {paths['private key']} {mosapi}/ry/<tld>/v2/monitoring/state"
     )
 
 
 @cert_group.command("sign-csr")
 @click.argument("csr_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--days", type=int, default=None, help="Valid for N days from now (default 90).")
+@days_option
 @click.option(
     "--out",
     "out_file",
@@ -265,17 +192,14 @@ def cert_new(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Where to write the certificate (PEM).",
 )
-@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@force_option
 @with_appcontext
 def cert_sign_csr(csr_file: Path, days: int | None, out_file: Path, force: bool) -> None:
     """Issue a clientAuth certificate from the harness CA for CSR_FILE (PEM or DER PKCS#10)."""
-    _refuse_existing([out_file], force)
-    data = _read_upload(csr_file)
-    try:
-        signed = workbench.sign_csr({"csr": data, "days": days}, current_app.config["CERTS_DIR"])
-    except ServiceError as exc:
-        raise _fail(exc) from exc
-    _write_all([(out_file, signed.certificate.encode(), PUBLIC_MODE)], force)
+    refuse_existing([out_file], force)
+    data = read_upload(csr_file)
+    signed = workbench.sign_csr({"csr": data, "days": days}, current_app.config["CERTS_DIR"])
+    write_all([(out_file, signed.certificate.encode(), PUBLIC_MODE)], force)
     info = signed.info
     click.echo(f"certificate: {out_file}")
     click.echo(f"{info['subject']} ({', '.join(info['sans'])}), issued by {info['issuer']}")
@@ -318,10 +242,7 @@ def _report(result: workbench.Inspection) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def cert_inspect(file: Path, as_json: bool) -> None:
     """Describe a certificate or a chain (PEM or DER) and the TLSA records that bind it."""
-    try:
-        result = workbench.inspect({"certificate": _read_upload(file)})
-    except ServiceError as exc:
-        raise _fail(exc) from exc
+    result = workbench.inspect({"certificate": read_upload(file)})
     if as_json:
         click.echo(Inspection.model_validate(result).model_dump_json(indent=2))
     else:
@@ -367,15 +288,9 @@ def tlsa_command(
     if as_email and not publish:
         raise click.UsageError("--as only applies with --publish.")
     if name is not None:
-        checked = validate_domain_name(name, "name")
-        if checked.value is None:
-            raise click.ClickException("; ".join(f.message for f in checked.errors))
-        name = checked.value
-    data = _read_upload(file)
-    try:
-        info = workbench.inspect({"certificate": data})
-    except ServiceError as exc:
-        raise _fail(exc) from exc
+        name = _name(name, "name")
+    data = read_upload(file)
+    info = workbench.inspect({"certificate": data})
     if name is None and info.tlsa[0]["name"] not in info.certificates[0]["sans"]:
         raise click.ClickException(
             f"the certificate in {file} has no DNS name in its subjectAltName: give --name."
@@ -390,15 +305,12 @@ def tlsa_command(
         from infra.database import db
 
         session = db.session
-        try:
-            user = directory.get_user(session, as_email or "")
-            published = workbench.publish_from_certificate(
-                session,
-                user,
-                {"certificate": data, "name": name, "records": kinds or ["3 1 1"]},
-            )
-        except ServiceError as exc:
-            raise _fail(exc) from exc
+        user = directory.get_user(session, as_email or "")
+        published = workbench.publish_from_certificate(
+            session,
+            user,
+            {"certificate": data, "name": name, "records": kinds or ["3 1 1"]},
+        )
         click.echo(f"published in the harness zone as {user.email}:")
         for row in published:
             click.echo(row.presentation)
@@ -408,6 +320,3 @@ def tlsa_command(
         r = available[kind]
         record = TlsaRecord(r["usage"], r["selector"], r["matching_type"], bytes.fromhex(r["data"]))
         click.echo(f"{record.presentation(owner, r['ttl'])}  ; {r['meaning']}")
-
-
-CERT_COMMANDS = (cert_group, tlsa_command)
