@@ -203,7 +203,7 @@ def build_database(tmp: Path, tld_limit: int | None) -> Setup:
     from infra.harness_pki import ensure_material
     from portal.app import create_app
     from portal.core.tlsa import record_for
-    from portal.core.validation import Entry
+    from portal.core.validation import Entry, Limits
     from portal.models import Tld, TlsClientAuthEntry
     from portal.services import configuration, directory, zone
 
@@ -242,7 +242,9 @@ def build_database(tmp: Path, tld_limit: int | None) -> Setup:
                     *entries[:2],
                     Entry(CLIENT_NAME, ("mosapi-slam",), ("127.0.0.1/32", "::1/128")),
                 ]
-            configuration.replace_entries(s, tld, entries, tld.version, actor)
+            configuration.replace_entries(
+                s, tld, [e.as_dict() for e in entries], tld.version, actor, Limits()
+            )
         loaded = time.perf_counter()
         for c in [client, *rsp_clients.values()]:
             record = record_for(c.cert, 3, 1, 1)
@@ -531,7 +533,7 @@ def serve_mock_variant(tweaks: str, port: int) -> int:
     from infra.tls_listener import serve_until_signalled
     from mock_services.app import ENFORCER_KEY
     from portal.app import create_app
-    from portal.cli import build_servers
+    from portal.cli.serve import build_servers
 
     wanted = set(tweaks.split(","))
     unknown = wanted - set(TWEAKS)
@@ -1036,6 +1038,7 @@ def decisions(setup: Setup, args: argparse.Namespace) -> None:
     from portal.app import create_app
     from portal.core.decision import decide_certificate
     from portal.core.tlsa import CertFacts
+    from portal.core.validation import Limits
     from portal.models import Tld
     from portal.services import configuration
 
@@ -1226,7 +1229,12 @@ def decisions(setup: Setup, args: argparse.Namespace) -> None:
                 tld = ps.scalars(select(Tld).where(Tld.name == name)).one()
                 t0 = time.perf_counter()
                 configuration.replace_entries(
-                    ps, tld, entries, tld.version, configuration.Actor("bench", "cli")
+                    ps,
+                    tld,
+                    [e.as_dict() for e in entries],
+                    tld.version,
+                    configuration.Actor("bench", "cli"),
+                    Limits(),
                 )
                 t1 = time.perf_counter()
                 version = tld.version
