@@ -62,13 +62,6 @@ class OrgKind(enum.StrEnum):
     ICANN = "icann"
 
 
-ORG_KIND_LABELS = {
-    OrgKind.REGISTRY_OPERATOR: "Registry operator",
-    OrgKind.RSP: "Registry service provider",
-    OrgKind.ICANN: "ICANN staff",
-}
-
-
 class Organisation(Base):
     __tablename__ = "organisations"
     __table_args__ = (
