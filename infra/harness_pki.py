@@ -6,16 +6,13 @@ These keys are infrastructure the servers need at every start, so they live in `
 
 from __future__ import annotations
 
-import ipaddress
-import os
+import fcntl
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from portal.core.pki import CA, Validity
 
 from .config import certs_dir
 
@@ -25,6 +22,9 @@ CA_FILE = "harness-ca.pem"
 CA_KEY_FILE = "harness-ca.key"
 SERVER_CERT_FILE = "server.pem"
 SERVER_KEY_FILE = "server.key"
+LOCK_FILE = ".harness.lock"
+CA_DAYS = 3650
+SERVER_DAYS = 825
 
 
 @dataclass(frozen=True)
@@ -50,78 +50,41 @@ class HarnessMaterial:
     def load_ca(self) -> x509.Certificate:
         return x509.load_pem_x509_certificate(self.ca_cert.read_bytes())
 
-
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-
-
-def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
+    def load_signing_ca(self) -> CA:
+        """The harness CA with its key, to issue certificates."""
+        return CA.from_pem(self.ca_cert.read_bytes(), self.ca_key.read_bytes())
 
 
 def ensure_material(folder: Path | None = None) -> HarnessMaterial:
     """Create the CA and server certificate unless they exist; return their paths."""
     material = HarnessMaterial(folder or certs_dir())
     material.folder.mkdir(parents=True, exist_ok=True)
-    if material.ca_cert.exists() and material.server_cert.exists() and material.server_key.exists():
-        return material
-    now = datetime.now(UTC) - timedelta(minutes=5)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "TLS Auth Harness"),
-            x509.NameAttribute(NameOID.COMMON_NAME, "TLS Auth Harness CA"),
-        ]
-    )
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + timedelta(days=3650))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
-            critical=True,
-        )
-        .add_extension(
-            x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    server_key = ec.generate_private_key(ec.SECP256R1())
-    sans: list[x509.GeneralName] = [x509.DNSName(n) for n in SERVER_NAMES]
-    sans += [x509.IPAddress(ipaddress.ip_address(a)) for a in SERVER_ADDRESSES]
-    server = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
-        .issuer_name(ca_name)
-        .public_key(server_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + timedelta(days=825))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.SubjectAlternativeName(sans), critical=False)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    _write_private(material.ca_key, _key_pem(ca_key))
-    _write_private(material.server_key, _key_pem(server_key))
-    material.ca_cert.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    # The server sends its chain: leaf then CA.
-    material.server_cert.write_bytes(
-        server.public_bytes(serialization.Encoding.PEM)
-        + ca.public_bytes(serialization.Encoding.PEM)
-    )
+    # Servers that start together (forked mock workers) must not each make a key pair and
+    # overwrite the other's files: the first makes the material under the lock, the others
+    # then find it complete.
+    with (material.folder / LOCK_FILE).open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (
+            material.ca_cert.exists()
+            and material.server_cert.exists()
+            and material.server_key.exists()
+        ):
+            _create(material)
     return material
+
+
+def _create(material: HarnessMaterial) -> None:
+    ca = CA.create(
+        "TLS Auth Harness CA", organization="TLS Auth Harness", validity=Validity.days(CA_DAYS)
+    )
+    server = ca.issue_cert(
+        *SERVER_NAMES,
+        common_name="localhost",
+        ips=SERVER_ADDRESSES,
+        usage=("server",),
+        validity=Validity.days(SERVER_DAYS),
+    )
+    ca.key_pem.write_to_path(material.ca_key)
+    server.key_pem.write_to_path(material.server_key)
+    ca.cert_pem.write_to_path(material.ca_cert)
+    server.chain_pem.write_to_path(material.server_cert)  # the server sends leaf then CA

@@ -1,13 +1,21 @@
-"""Helpers shared by the tests: signing in, API tokens, CLI results, mock policy set-up."""
+"""Helpers shared by the tests: signing in, API tokens, CLI results, mock policy set-up,
+client certificates."""
 
 from __future__ import annotations
 
+import hashlib
 import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
 
 from infra.database import db
+from infra.harness_pki import HarnessMaterial
+from portal.core import pki
 from portal.core.tlsa import record_for
 from portal.models import DecisionLogRow, Tld
 from portal.services import configuration as cfg
@@ -94,3 +102,58 @@ def last_decision(app) -> DecisionLogRow:
         row = db.session.scalars(select(DecisionLogRow).order_by(DecisionLogRow.id.desc())).first()
         db.session.expunge(row)
         return row
+
+
+# ------------------------------------------------------------------ client certificates
+
+
+@dataclass
+class Credential:
+    """A client certificate and its key, written to files for a TLS client."""
+
+    cert: x509.Certificate
+    key: pki.PrivateKey
+    cert_file: Path
+    key_file: Path
+
+    def spki_sha256(self) -> str:
+        """SHA-256 of the public key (TLSA 3 1 1), computed here rather than by the product."""
+        spki = self.cert.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        return hashlib.sha256(spki).hexdigest()
+
+
+def client_cert(
+    folder: Path,
+    domain: str,
+    *,
+    issuer: pki.CA | None = None,
+    san: str | None = None,
+    expired: bool = False,
+    stem: str | None = None,
+) -> Credential:
+    """A clientAuth certificate with CN `domain` and SAN `san` (default `domain`): self-signed,
+    or issued by `issuer`; valid for 30 days from an hour ago, or expired yesterday."""
+    now = datetime.now(UTC)
+    valid = (
+        pki.Validity(now - timedelta(days=30), now - timedelta(days=1))
+        if expired
+        else pki.Validity.days(30, now=now, backdate=timedelta(hours=1))
+    )
+    name = san or domain
+    leaf = (
+        issuer.issue_cert(name, common_name=domain, validity=valid)
+        if issuer
+        else pki.self_signed(name, common_name=domain, validity=valid)
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = stem or f"{domain}-{leaf.cert.serial_number % 10**8}"
+    cert_file = leaf.cert_pem.write_to_path(folder / f"{stem}.pem")
+    key_file = leaf.key_pem.write_to_path(folder / f"{stem}.key")
+    return Credential(leaf.cert, leaf.key, cert_file, key_file)
+
+
+def load_ca(certs_dir: Path) -> pki.CA:
+    """The harness CA in certs_dir, with its key, to issue test certificates."""
+    return HarnessMaterial(certs_dir).load_signing_ca()

@@ -14,7 +14,7 @@ import pytest
 
 from infra.tls_listener import make_server
 from mock_services.app import create_mock_app
-from tests.pki_helpers import Credential
+from tests.helpers import Credential
 
 
 @dataclass

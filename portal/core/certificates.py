@@ -1,7 +1,8 @@
 """Certificate workbench: keys, client certificates, CSR signing, inspection, PKCS#12, snippets.
 
-Pure (cryptography only). Keys generated here are handed to the caller and never kept: the
-interfaces stream them to the user once.
+The workbench's rules (key types offered, validity presets and limits, which CSRs are signed,
+names) on top of the certificate builder in pki.py. Pure (cryptography only). Keys generated
+here are handed to the caller and never kept: the interfaces stream them to the user once.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -19,10 +20,11 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from . import pki
 from .tlsa import TlsaRecord, issued_by, record_for, spki_der
 from .validation import Finding, validate_domain_name
 
-KEY_TYPES: dict[str, str] = {
+KEY_TYPES: dict[pki.KeyType, str] = {
     "ec-p256": "EC P-256 (recommended)",
     "ec-p384": "EC P-384",
     "rsa-2048": "RSA 2048",
@@ -43,7 +45,10 @@ PRESETS = ("expired", "not-yet-valid")
 # Who signs a generated certificate: its own key, or the harness CA.
 ISSUERS = ("self", "harness")
 
-PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
+PrivateKey = pki.PrivateKey
+Validity = pki.Validity
+# The harness CA (certificate and key) as issuer.
+Issuer = pki.CA
 
 
 class WorkbenchError(ValueError):
@@ -61,16 +66,14 @@ def _fail(fld: str, message: str) -> WorkbenchError:
 # --------------------------------------------------------------------------- keys
 
 
-def generate_key(key_type: str) -> PrivateKey:
-    if key_type == "ec-p256":
-        return ec.generate_private_key(ec.SECP256R1())
-    if key_type == "ec-p384":
-        return ec.generate_private_key(ec.SECP384R1())
-    if key_type.startswith("rsa-") and key_type in KEY_TYPES:
-        return rsa.generate_private_key(public_exponent=65537, key_size=int(key_type[4:]))
-    if key_type == "ed25519":
-        return ed25519.Ed25519PrivateKey.generate()
+def _key_type(key_type: Any) -> pki.KeyType:
+    if isinstance(key_type, str) and key_type in KEY_TYPES:
+        return cast(pki.KeyType, key_type)
     raise _fail("key_type", f"Unknown key type {key_type!r}; choose one of {', '.join(KEY_TYPES)}.")
+
+
+def generate_key(key_type: str) -> PrivateKey:
+    return pki.new_key(_key_type(key_type))
 
 
 def describe_key(public_key: Any) -> tuple[str, int | None]:
@@ -88,21 +91,7 @@ def describe_key(public_key: Any) -> tuple[str, int | None]:
     return type(public_key).__name__, None
 
 
-def _signing_hash(key: Any) -> hashes.HashAlgorithm | None:
-    if isinstance(key, ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey):
-        return None
-    if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.key_size >= 384:
-        return hashes.SHA384()
-    return hashes.SHA256()
-
-
 # --------------------------------------------------------------------------- validity
-
-
-@dataclass(frozen=True)
-class Validity:
-    not_before: datetime
-    not_after: datetime
 
 
 def _as_datetime(raw: Any, fld: str) -> datetime:
@@ -153,19 +142,10 @@ def validity(
         raise _fail("days", "days must be a whole number.") from exc
     if isinstance(days, bool) or not 1 <= n <= MAX_DAYS:
         raise _fail("days", f"days must be from 1 to {MAX_DAYS}.")
-    # Back-dated a little so clocks that run slightly behind accept the certificate at once.
-    return Validity(now - timedelta(minutes=5), now + timedelta(days=n))
+    return Validity.days(n, now=now)
 
 
 # --------------------------------------------------------------------------- issuing
-
-
-@dataclass(frozen=True)
-class Issuer:
-    """The harness CA (certificate and key) as issuer."""
-
-    cert: x509.Certificate
-    key: Any
 
 
 def _names(domain_name: Any, extra_sans: Sequence[Any] = ()) -> tuple[str, list[str]]:
@@ -198,45 +178,14 @@ def issue(
     extra_sans: Sequence[str] = (),
 ) -> x509.Certificate:
     """A clientAuth-only leaf for domain_name: self-signed (signing_key) or by the harness CA."""
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, domain_name)])
-    is_rsa = isinstance(public_key, rsa.RSAPublicKey)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer.cert.subject if issuer else subject)
-        .public_key(public_key)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(valid.not_before)
-        .not_valid_after(valid.not_after)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=is_rsa,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
-        .add_extension(
-            x509.SubjectAlternativeName([x509.DNSName(n) for n in [domain_name, *extra_sans]]),
-            critical=False,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+    return pki.build_leaf(
+        public_key,
+        [domain_name, *extra_sans],
+        usage=("client",),
+        validity=valid,
+        issuer=issuer,
+        signing_key=signing_key,
     )
-    if issuer is not None:
-        builder = builder.add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.cert.public_key()),
-            critical=False,
-        )
-        return builder.sign(issuer.key, _signing_hash(issuer.key))
-    return builder.sign(signing_key, _signing_hash(signing_key))
 
 
 @dataclass
@@ -255,17 +204,14 @@ def generate(
     harness: Issuer | None = None,
     extra_sans: Sequence[Any] = (),
 ) -> Generated:
-    if not isinstance(key_type, str) or key_type not in KEY_TYPES:
-        raise _fail(
-            "key_type", f"Unknown key type {key_type!r}; choose one of {', '.join(KEY_TYPES)}."
-        )
+    kind = _key_type(key_type)
     if issuer_kind not in ISSUERS:
         raise _fail("issuer", "issuer is self or harness.")
     if issuer_kind == "harness" and harness is None:
         raise _fail("issuer", "The harness CA is not available.")
     name, extras = _names(domain_name, extra_sans)
     valid = valid or validity()
-    key = generate_key(key_type)
+    key = pki.new_key(kind)
     if issuer_kind == "harness":
         assert harness is not None
         cert = issue(key.public_key(), name, valid, harness, extra_sans=extras)
@@ -486,18 +432,11 @@ def inspect(data: bytes, now: datetime | None = None) -> dict[str, Any]:
 
 
 def pem(cert: x509.Certificate) -> str:
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
+    return pki.certs_pem([cert]).text()
 
 
 def key_pem(key: PrivateKey, passphrase: str | None = None) -> str:
-    encryption: serialization.KeySerializationEncryption = (
-        serialization.BestAvailableEncryption(passphrase.encode())
-        if passphrase
-        else serialization.NoEncryption()
-    )
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
-    ).decode()
+    return pki.key_pem(key, passphrase).text()
 
 
 def pkcs12_bytes(

@@ -8,13 +8,13 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jsonschema
 import pytest
 from cryptography import x509
 
+from portal.core import pki
 from portal.core.certificates import ISSUERS, KEY_TYPES, PRESETS
 from portal.core.decision import RESULTS
 from portal.core.roles import ROLE_IDS
@@ -337,22 +337,7 @@ def _key_and_name():
 
 
 def _self_signed_pem() -> str:
-    from cryptography.hazmat.primitives import hashes, serialization
-
-    key, name = _key_and_name()
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=30))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("client.example")]), False)
-        .sign(key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
+    return pki.self_signed("client.example", validity=pki.Validity.days(30)).cert_pem.text()
 
 
 def _csr_pem() -> str:

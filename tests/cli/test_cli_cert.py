@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from infra.database import db
+from portal.core import pki
 from portal.services import directory, workbench, zone
 from portal.services.errors import Invalid
 from tests.helpers import failed, invoke, ok
@@ -524,21 +525,9 @@ def test_publish_from_certificate_stores_all_or_nothing(app, world, chain_file: 
 
 def test_tlsa_certificate_without_dns_name(app, runner, world, tmp_path: Path):
     """No dNSName in the SAN: the records need --name (never a placeholder name)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "no san")])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=1))
-        .not_valid_after(now + timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    path = tmp_path / "nosan.pem"
-    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    leaf = pki.self_signed(common_name="no san", usage=(), validity=pki.Validity.days(1))
+    cert = leaf.cert
+    path = leaf.cert_pem.write_to_path(tmp_path / "nosan.pem")
     failed(invoke(runner, "tlsa", str(path)), "give --name")
     failed(invoke(runner, "tlsa", str(path), "--publish", "--as", world.op_a), "give --name")
     text = ok(invoke(runner, "tlsa", str(path), "--name", "named.example"))

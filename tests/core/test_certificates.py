@@ -35,9 +35,7 @@ DER = serialization.Encoding.DER
 
 @pytest.fixture(scope="module")
 def harness(tmp_path_factory: pytest.TempPathFactory) -> cw.Issuer:
-    material = ensure_material(tmp_path_factory.mktemp("certs"))
-    key = serialization.load_pem_private_key(material.ca_key.read_bytes(), None)
-    return cw.Issuer(material.load_ca(), key)
+    return ensure_material(tmp_path_factory.mktemp("certs")).load_signing_ca()
 
 
 def openssl(*args: str, data: bytes = b"") -> bytes:

@@ -15,8 +15,7 @@ from portal.core.decision import LookupResult
 from portal.core.tlsa import TlsaRecord
 from portal.core.validation import Entry
 from tests.dns_responder import DnsResponder, closed_udp_port
-from tests.helpers import last_decision, set_entries
-from tests.pki_helpers import client_cert
+from tests.helpers import client_cert, last_decision, set_entries
 
 NAME = "client.alpha-rsp.example"
 HEX = "ab" * 32

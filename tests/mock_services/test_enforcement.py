@@ -13,8 +13,7 @@ from mock_services.enforcement import MOSAPI_DENIED
 from portal.core.validation import Entry
 from portal.models import MosapiSession, Tld
 from portal.services import configuration as cfg
-from tests.helpers import last_decision, publish, set_entries
-from tests.pki_helpers import client_cert, load_ca
+from tests.helpers import client_cert, last_decision, load_ca, publish, set_entries
 
 DOMAIN = "client.alpha-rsp.example"
 # system → (method, path on TLD alpha, role it needs, status when allowed)
@@ -136,7 +135,7 @@ def test_dane_ta_for_the_harness_ca(app, world, start_mock, certs_dir, tmp_path,
     server = start_mock(system)  # creates the harness CA
     ca = load_ca(certs_dir)
     set_entries(app, [Entry(DOMAIN, ("mosapi-slam", "rri-monthly-reports"), ("127.0.0.1/32",))])
-    publish(app, world.rsp, DOMAIN, ca[0], usage=2, selector=0, matching_type=1)
+    publish(app, world.rsp, DOMAIN, ca.cert, usage=2, selector=0, matching_type=1)
     right = client_cert(tmp_path, DOMAIN, issuer=ca, stem="right")
     wrong = client_cert(tmp_path, DOMAIN, issuer=ca, san="someone-else.example", stem="wrong")
     assert probe(server, system, cred=right).status == PROBES[system][3], (

@@ -22,7 +22,7 @@ from sqlalchemy import select, text
 
 from infra.database import db
 from portal.models import Base
-from tests.helpers import HTMX, api_token
+from tests.helpers import HTMX, api_token, client_cert
 
 
 @pytest.fixture
@@ -337,7 +337,6 @@ def test_inspected_upload_is_carried_to_the_publish_form(app, client, world, cer
 
 def test_check_dns_reports_records_validation_and_match(app, client, world, certs, tmp_path, login):
     from tests.dns_responder import DnsResponder
-    from tests.pki_helpers import client_cert
 
     mine = client_cert(tmp_path, "dns.rsp.example")
     other = client_cert(tmp_path, "dns.rsp.example", stem="other")

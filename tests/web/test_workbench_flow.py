@@ -7,8 +7,7 @@ import html
 
 from infra.database import db
 from portal.models import Tld
-from tests.helpers import HTMX
-from tests.pki_helpers import Credential
+from tests.helpers import HTMX, Credential
 
 
 def _pre(page: str, element_id: str) -> str:

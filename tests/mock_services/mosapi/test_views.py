@@ -14,8 +14,7 @@ import pytest
 
 from portal.core.roles import ROLE_IDS
 from portal.core.validation import Entry
-from tests.helpers import api_token, publish, set_entries
-from tests.pki_helpers import client_cert
+from tests.helpers import api_token, client_cert, publish, set_entries
 
 DOMAIN = "monitor.alpha.example"
 

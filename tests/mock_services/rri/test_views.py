@@ -15,8 +15,7 @@ from infra.database import db
 from portal.core.validation import Entry
 from portal.models import Submission
 from tests import rri_samples as samples
-from tests.helpers import api_token, last_decision, publish, set_entries
-from tests.pki_helpers import client_cert
+from tests.helpers import api_token, client_cert, last_decision, publish, set_entries
 
 DOMAIN = "rri-client.alpha.example"
 CSV = {"Content-Type": "text/csv"}
