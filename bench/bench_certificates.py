@@ -1,5 +1,5 @@
-"""Certificate workbench benchmark (issue 4): server-side issuance time, and RSA key generation
-in process against the openssl command.
+"""Certificate workbench benchmark: server-side issuance time, and RSA key generation in
+process against the openssl command.
 
 Part 1 - issuance. An EC P-256 client certificate issued by the harness CA, timed `--runs`
 times after `--warmup` untimed runs, at three depths:
@@ -39,7 +39,6 @@ from __future__ import annotations
 import argparse
 import ctypes
 import ctypes.util
-import math
 import os
 import platform
 import resource
@@ -57,21 +56,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import cryptography  # noqa: E402
 from cryptography.hazmat.backends.openssl.backend import backend  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import ec, rsa  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
 
+from bench.common import pct  # noqa: E402
 from portal.core import certificates as cw  # noqa: E402
+from portal.core import pki  # noqa: E402
 from portal.services import workbench  # noqa: E402
 
 GOAL_MEDIAN_MS = 5.0
 MOSAPI_URL = "https://localhost:8443"
 RSA_ARGS = ["genpkey", "-quiet", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"]
 BASELINE_ARGS = ["genpkey", "-quiet", "-algorithm", "ED25519"]
-
-
-def pct(samples: list[float], p: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(samples)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
 def timed(fn: Callable[[], object], runs: int, warmup: int) -> list[float]:
@@ -106,7 +101,7 @@ def issuance(certs_dir: Path, runs: int, warmup: int) -> list[float]:
     assert [r["usage"] for r in result.tlsa] == [3, 3, 2]
     issuer = workbench.harness_issuer(certs_dir)
     valid = cw.validity()
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = pki.new_key("ec-p256")
 
     def core() -> None:
         made = cw.generate("client.example", "ec-p256", "harness", cw.validity(), issuer)
@@ -120,7 +115,7 @@ def issuance(certs_dir: Path, runs: int, warmup: int) -> list[float]:
             lambda: workbench.generate(params, certs_dir, MOSAPI_URL),
         ),
         ("core: generate + PEM + key PEM + TLSA", core),
-        ("step: EC P-256 key generation", lambda: ec.generate_private_key(ec.SECP256R1())),
+        ("step: EC P-256 key generation", lambda: pki.new_key("ec-p256")),
         (
             "step: load the harness CA (files, key parse)",
             lambda: workbench.harness_issuer(certs_dir),

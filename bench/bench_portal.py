@@ -1,4 +1,4 @@
-"""Portal benchmark (issue 2): the TLD list and a TLD page with every gTLD loaded.
+"""Portal benchmark: the TLD list and a TLD page with every gTLD loaded.
 
 Loads all gTLDs of portal/data/gtlds.csv, gives every TLD 3 TLS client authentication
 entries of 10 prefixes each (through the same service the UI and the API use, so each TLD
@@ -7,7 +7,7 @@ the list) through the real login form, and times N requests of each page.
 
 "Server time" is the wall time of one WSGI call through Flask's test client, in process:
 routing, session and login, database queries, template rendering and reading the body — no
-network and no HTTP server. Goal (issue 2): p95 <= 50 ms for each request kind.
+network and no HTTP server. Goal: p95 <= 50 ms for each request kind.
 
     python bench/bench_portal.py [--requests N] [--warmup N] [--database-url URL]
                                  [--postgres-url URL]
@@ -20,8 +20,6 @@ end. The figures are printed, never asserted.
 from __future__ import annotations
 
 import argparse
-import ipaddress
-import math
 import os
 import platform
 import re
@@ -35,23 +33,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-GTLDS_CSV = ROOT / "portal" / "data" / "gtlds.csv"
+from bench.common import ENTRY_KINDS, GTLDS_CSV, PREFIXES_PER_ENTRY, entries_for, pct  # noqa: E402
+
 GOAL_MS = 50.0
-ENTRIES_PER_TLD = 3
-PREFIXES_PER_ENTRY = 10
 STAFF_EMAIL = "bench-staff@icann.example"
 STAFF_PASSWORD = "bench-password-1"
 PAGE_TLD = "bank"  # the TLD whose page and history are timed
 HTMX = {"HX-Request": "true"}
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-# IPv4 /28s from 11.0.0.0/8 and IPv6 /56s from 2a10::/16, every other block so that no two
-# prefixes are adjacent (the validator would otherwise merge nothing, but keep it obvious).
-_V4_BASE = int(ipaddress.IPv4Address("11.0.0.0"))
-_V6_BASE = int(ipaddress.IPv6Address("2a10::"))
 
 
 @dataclass
@@ -69,9 +60,7 @@ class Result:
     statements: int  # SQL statements of one request
 
     def pct(self, p: float) -> float:
-        """Nearest-rank percentile."""
-        ordered = sorted(self.samples_ms)
-        return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+        return pct(self.samples_ms, p)
 
     @property
     def max(self) -> float:
@@ -128,34 +117,10 @@ def database(url: str | None, instance: Path) -> Iterator[tuple[str, str]]:
         admin.dispose()
 
 
-def entries_for(tld_index: int, tld: str) -> list:
+def tld_entries(tld_index: int, tld: str) -> list:
     """3 entries of 10 prefixes (6 IPv4, 4 IPv6), roles varying from TLD to TLD."""
-    from portal.core.roles import ROLE_IDS
-    from portal.core.validation import validate_entry
-
-    role_ids = list(ROLE_IDS)
-    out = []
-    for e in range(ENTRIES_PER_TLD):
-        n = (tld_index * ENTRIES_PER_TLD + e) * PREFIXES_PER_ENTRY
-        v4 = [
-            f"{ipaddress.IPv4Address(_V4_BASE + (n + p) * 32)}/28" for p in range(6)
-        ]  # 2 x /28 apart
-        v6 = [f"{ipaddress.IPv6Address(_V6_BASE + ((n + p) * 2 << 72))}/56" for p in range(4)]
-        first = (tld_index + e) % len(role_ids)
-        count = 1 + (tld_index + 2 * e) % 4
-        roles = [role_ids[(first + k) % len(role_ids)] for k in range(count)]
-        names = ("mosapi-client", "rri-reporter", "escrow-agent")
-        checked = validate_entry(
-            {
-                "domain_name": f"{names[e]}{tld_index % 7}.{tld}.rsp-{tld_index % 13}.example",
-                "roles": roles,
-                "ip_acl": v4 + v6,
-            }
-        )
-        assert checked.value is not None, checked.findings
-        assert len(checked.value.ip_acl) == PREFIXES_PER_ENTRY
-        out.append(checked.value)
-    return out
+    names = [f"{kind}{tld_index % 7}.{tld}.rsp-{tld_index % 13}.example" for kind in ENTRY_KINDS]
+    return entries_for(tld_index, names)
 
 
 def load(app) -> dict[str, float | int]:
@@ -179,7 +144,7 @@ def load(app) -> dict[str, float | int]:
         actor = configuration.Actor("bench@icann.example", "cli")
         tlds = list(s.scalars(select(Tld).order_by(Tld.name)))
         for i, tld in enumerate(tlds):
-            entries = [e.as_dict() for e in entries_for(i, tld.name)]
+            entries = [e.as_dict() for e in tld_entries(i, tld.name)]
             configuration.replace_entries(s, tld, entries, tld.version, actor, Limits())
         counts = {
             "tlds": s.scalar(select(func.count(Tld.id))) or 0,
