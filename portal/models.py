@@ -316,6 +316,16 @@ class Submission(Base):
     decision_id: Mapped[int | None] = mapped_column()
 
 
+class Registrar(Base):
+    """An ICANN-accredited registrar the RRI mock knows: a transactions report line whose
+    ``iana-id`` is not listed (nor reserved) is refused with 2102."""
+
+    __tablename__ = "registrars"
+
+    iana_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(255))
+
+
 class Scenario(Base):
     """Per-TLD overrides of the MoSAPI mock data (service states, incidents, METRICA)."""
 

@@ -15,6 +15,7 @@ from flask.cli import FlaskGroup
 from ..services.errors import ServiceError
 from .certificates import cert_group, tlsa_command
 from .directory import demo_command, org_group, tld_group, token_group, user_group
+from .registrars import registrar_group
 from .serve import serve_command
 
 COMMANDS = (
@@ -26,6 +27,7 @@ COMMANDS = (
     demo_command,
     cert_group,
     tlsa_command,
+    registrar_group,
 )
 
 
