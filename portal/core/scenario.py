@@ -1,5 +1,6 @@
-"""The MoSAPI scenario: per-TLD overrides of the mock's generated monitoring and METRICA data,
-its schema, validation and the presets the portal offers. Pure: no Flask, no database.
+"""The mocks' scenario: per-TLD overrides of the MoSAPI mock's generated monitoring and METRICA
+data and the RRI mock's switches, its schema, validation and the presets the portal offers.
+Pure: no Flask, no database.
 
 Scenario (all keys optional; unknown keys or services are errors)::
 
@@ -23,6 +24,11 @@ Scenario (all keys optional; unknown keys or services are errors)::
         "date": "YYYY-MM-DD",             # date of the latest report (default: yesterday)
         "counts": {"phishing": 3, "malware": -1, "botnetCc": 0, "spam": 2, "pharming": 0},
         "no_report": false                # true: the TLD has no METRICA report at all
+      },
+      "rri": {
+        "interface_disabled": false,      # true: every RRI request of the TLD answers 2007
+        "tld_created": "YYYY-MM-DD",      # reports dated before it are 2008 (unset: no check)
+        "reporting_status": {"PRTR": "unsatisfactory"}  # /info/status paths; default "ok"
       }
     }
 
@@ -34,7 +40,8 @@ incident is otherwise re-anchored to the ``now`` of every answer the mock comput
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from .mosapi import (
@@ -73,7 +80,7 @@ PRESETS: dict[str, Scenario] = {
 
 # --------------------------------------------------------------------------- scenario
 
-_TOP_KEYS = ("services", "status", "metrica")
+_TOP_KEYS = ("services", "status", "metrica", "rri")
 _SERVICE_KEYS = ("status", "incidents", "emergency_threshold")
 _INCIDENT_KEYS = (
     "active",
@@ -254,6 +261,80 @@ def _validate_metrica(raw: object, errors: Errors) -> dict[str, Any]:
     return out
 
 
+# --------------------------------------------------------------------------- RRI switches
+
+_RRI_KEYS = ("interface_disabled", "tld_created", "reporting_status")
+# The paths of the reporting summary /info/status/registry/<tld> answers, as production spells
+# them (icann-client rri/getReportingStatus.go); "ok" is the only documented good status and
+# "unsatisfactory" the one complaint seen.
+REPORTING_PATHS: tuple[str, ...] = ("Full", "Diff", "Dea", "PRTR", "RFAR", "Registry")
+REPORTING_STATUSES: tuple[str, ...] = ("ok", "unsatisfactory")
+
+
+def _validate_rri(raw: object, errors: Errors) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if not isinstance(raw, dict):
+        errors.append(("rri", "must be an object"))
+        return out
+    _unknown_keys(raw, _RRI_KEYS, "rri", errors)
+    if "interface_disabled" in raw:
+        if not isinstance(raw["interface_disabled"], bool):
+            errors.append(("rri.interface_disabled", "must be true or false"))
+        else:
+            out["interface_disabled"] = raw["interface_disabled"]
+    if "tld_created" in raw:
+        created = parse_iso_date(raw["tld_created"])
+        if created is None:
+            errors.append(("rri.tld_created", "must be a date written YYYY-MM-DD"))
+        else:
+            out["tld_created"] = created.isoformat()
+    if "reporting_status" in raw:
+        paths = raw["reporting_status"]
+        if not isinstance(paths, dict):
+            errors.append(("rri.reporting_status", "must be an object of path -> status"))
+        else:
+            _unknown_keys(paths, REPORTING_PATHS, "rri.reporting_status", errors)
+            for path, status in paths.items():
+                if path in REPORTING_PATHS and status not in REPORTING_STATUSES:
+                    errors.append(
+                        (
+                            f"rri.reporting_status.{path}",
+                            f"must be one of {', '.join(REPORTING_STATUSES)}",
+                        )
+                    )
+            out["reporting_status"] = {
+                p: paths[p] for p in REPORTING_PATHS if paths.get(p) in REPORTING_STATUSES
+            }
+    return out
+
+
+@dataclass(frozen=True)
+class RriSwitches:
+    """What the RRI mock reads of a TLD's scenario."""
+
+    interface_disabled: bool = False
+    tld_created: date | None = None
+    reporting_status: dict[str, str] = field(default_factory=dict)
+
+    def status_of(self, path: str) -> str:
+        return self.reporting_status.get(path, REPORTING_STATUSES[0])
+
+
+def rri_switches(scenario: object) -> RriSwitches:
+    """The RRI switches of a stored (normalised) scenario; none when it has no ``rri`` part."""
+    rri = scenario.get("rri") if isinstance(scenario, dict) else None
+    if not isinstance(rri, dict):
+        return RriSwitches()
+    return RriSwitches(
+        interface_disabled=rri.get("interface_disabled") is True,
+        tld_created=parse_iso_date(rri.get("tld_created")),
+        reporting_status=dict(rri.get("reporting_status") or {}),
+    )
+
+
+# --------------------------------------------------------------------------- scenario document
+
+
 def validate_scenario(
     doc: object, now: datetime | None = None
 ) -> tuple[Scenario | None, list[tuple[str, str]]]:
@@ -295,6 +376,8 @@ def validate_scenario(
             out["status"] = doc["status"]
     if "metrica" in doc:
         out["metrica"] = _validate_metrica(doc["metrica"], errors)
+    if "rri" in doc:
+        out["rri"] = _validate_rri(doc["rri"], errors)
     if errors:
         return None, errors
     return out, []
