@@ -17,7 +17,7 @@ from infra.harness_pki import ensure_material
 
 from . import harness_views
 from .enforcement import DECISION_HEADER, Enforcer
-from .policy_cache import PolicyCache
+from .policy_cache import CACHE_KEY, PolicyCache
 from .routes import MockRoute, routes_for
 
 ENFORCER_KEY = "tlsauth.enforcer"
@@ -44,15 +44,16 @@ def _tlsa_source(app: Flask) -> Any:
 
 def _guard(view: Callable[..., Any], route: MockRoute) -> Callable[..., Any]:
     @functools.wraps(view)
-    def guarded(tld: str, **kwargs: Any) -> Any:
-        tld = tld.lower().rstrip(".")
-        if route.role is None:  # login/logout decide and log themselves
-            return view(tld=tld, **kwargs)
-        outcome = enforcer().enforce(db.session, route, tld, request)
+    def guarded(**kwargs: Any) -> Any:
+        if "tld" in kwargs:
+            kwargs["tld"] = kwargs["tld"].lower().rstrip(".")
+        if route.role is None:  # login/logout decide and log themselves; conformance-version
+            return view(**kwargs)
+        outcome = enforcer().enforce(db.session, route, kwargs["tld"], request)
         g.decision = (outcome.decision_id, outcome.decision)
         if outcome.denial is not None:
             return outcome.denial
-        return view(tld=tld, **kwargs)
+        return view(**kwargs)
 
     return guarded
 
@@ -67,9 +68,10 @@ def create_mock_app(system: str, overrides: dict[str, Any] | None = None) -> Fla
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY_BYTES"]
     init_database(app)
     material = ensure_material(Path(app.config["CERTS_DIR"]))
+    cache = app.extensions[CACHE_KEY] = PolicyCache()
     app.extensions[ENFORCER_KEY] = Enforcer(
         system,
-        PolicyCache(),
+        cache,
         tlsa_source=_tlsa_source(app),
         anchors=(material.load_ca(),),
         trusted_proxies=_trusted(app.config["TRUSTED_PROXIES"]),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
@@ -34,6 +35,14 @@ _VERSIONS = select(
     .where(ChangeCounter.name == Counter.SCENARIO.value)
     .scalar_subquery(),
 )
+
+
+CACHE_KEY = "tlsauth.policy_cache"
+
+
+def current_cache() -> PolicyCache:
+    """The app's cache, as the enforcer refreshed it for this request."""
+    return current_app.extensions[CACHE_KEY]
 
 
 @dataclass

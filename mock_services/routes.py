@@ -29,7 +29,9 @@ class MockRoute:
     # Function name in mock_services.<system>.views, or in mock_services.harness_views for a
     # harness-defined route (both mocks serve those the same way).
     handler: str
-    role: str | None  # None: the credential endpoints themselves (login, logout)
+    # None: the credential endpoints themselves (login, logout), and conformance-version, the
+    # one rule without a TLD, which answers every client the same.
+    role: str | None
     basic: frozenset[str] = NONE  # Basic accounts accepted on each request (RRI)
     harness_defined: bool = False
     kind: str | None = None  # RRI report kind, handed to the view as its `kind` argument
@@ -131,6 +133,26 @@ ROUTES: tuple[MockRoute, ...] = (
     *_rri_report(
         KIND_ESCROW_NOTIFICATION, "POST", "", "escrow_notification", "rri-escrow-reports", DEA
     ),
+    # Status reads: the registry's reporting summary needs the role of the registry's own
+    # reports; the escrow agent notification summary, meant for escrow agents, theirs (and only
+    # the agent's Basic account: ICANN may refuse the registry's).
+    MockRoute(
+        "rri",
+        "/info/status/registry/<tld>",
+        ("GET",),
+        "registry_status",
+        "rri-monthly-reports",
+        RY,
+    ),
+    MockRoute(
+        "rri",
+        "/info/status/escrow-agent-notification/<tld>",
+        ("GET",),
+        "escrow_notification_status",
+        "rri-escrow-reports",
+        DEA,
+    ),
+    MockRoute("rri", "/info/status/conformance-version", ("GET",), "conformance_version", None),
     *_harness_defined("rri", "/maintenance-windows/<tld>", "/probe-nodes/<tld>", RY),
 )
 

@@ -104,6 +104,13 @@ def last_decision(app) -> DecisionLogRow:
         return row
 
 
+def iirdea_code(body: bytes) -> int:
+    """The result code of an RRI answer's iirdea body."""
+    match = re.search(rb'<result code="(\d{4})">', body)
+    assert match, body
+    return int(match.group(1))
+
+
 # ------------------------------------------------------------------ client certificates
 
 

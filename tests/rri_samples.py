@@ -235,7 +235,9 @@ def escrow_report_element(
     ]
     if tld is not None:
         parts.append(f"{i}  <rdeHeader:tld>{escape(tld)}</rdeHeader:tld>\n")
-    parts += [_count_xml(c, i + "  ") for c in (DEFAULT_COUNTS if counts is None else counts)]
+    if counts is None:  # the default rcdn count names the report's own TLD
+        counts = [{**c, "rcdn": tld} if c.get("rcdn") else c for c in DEFAULT_COUNTS]
+    parts += [_count_xml(c, i + "  ") for c in counts]
     parts += [f"{i}</rdeHeader:header>\n", f"{indent}</rdeReport:report>\n"]
     return "".join(parts)
 
@@ -254,15 +256,16 @@ def escrow_notification_xml(
     status: str = "DVPN",
     results: str | None = None,
     re_date: str | None = "2024-05-02T01:05:00Z",
-    va_date: str = "2024-05-02T02:30:00Z",
-    last_full_date: str = "2024-05-02",
+    va_date: str | None = "2024-05-02T02:30:00Z",
+    last_full_date: str | None = "2024-05-02",
     report: bool | str = True,
     report_id: str = "20240502001",
     **report_kwargs: Any,
 ) -> bytes:
     """An escrow agent notification; ``report=True`` embeds a report for ``tld`` (id
     ``report_id``, more options through ``report_kwargs``), a string embeds that text,
-    ``False`` none. ``results`` is inner XML for the optional ``results`` element."""
+    ``False`` none. ``results`` is inner XML for the optional ``results`` element; the
+    optional dates are left out when None."""
     i = "  "
     parts = [
         XML_DECL,
@@ -278,13 +281,13 @@ def escrow_notification_xml(
     ]
     if results is not None:
         parts.append(f"{i}<rdeNotification:results>{results}</rdeNotification:results>\n")
-    if re_date is not None:
-        parts.append(f"{i}<rdeNotification:reDate>{escape(re_date)}</rdeNotification:reDate>\n")
-    parts += [
-        f"{i}<rdeNotification:vaDate>{escape(va_date)}</rdeNotification:vaDate>\n",
-        f"{i}<rdeNotification:lastFullDate>{escape(last_full_date)}"
-        "</rdeNotification:lastFullDate>\n",
-    ]
+    for local, value in (
+        ("reDate", re_date),
+        ("vaDate", va_date),
+        ("lastFullDate", last_full_date),
+    ):
+        if value is not None:
+            parts.append(f"{i}<rdeNotification:{local}>{escape(value)}</rdeNotification:{local}>\n")
     if report is True:
         parts.append(
             escrow_report_element(report_id, tld, namespaces=False, indent=i, **report_kwargs)

@@ -9,8 +9,11 @@ is wrong (line, column, field, element). :func:`response_xml` renders the iirdea
 Decisions (where the published material is silent):
 
 * Checks run in this order: URL parameters (month 2111 / 2004), UTF-8 (2105), then the body.
-  Within a body the first problem found is reported (CSV: line by line, left to right; XML:
-  the whole structure first, 2001, then the business rules 2005, 2006, 2202, 2004, 2211).
+  Within a body the first problem found is reported (CSV: line by line, left to right, then
+  the Totals line, then 2102; XML: the whole structure first, 2001 and 2209, then the
+  business rules 2005, 2006, 2212 (header tld), 2202, 2004, 2008, 2211, 2206, 2212/2210
+  (rcdn), 2205). A refusal with a code added for fidelity starts with the code's text
+  (``CODE_TEXT``; ICANN's own where a client quotes it) and says the detail in parentheses.
 * CSV (RFC 4180): every line break must be CRLF; a bare LF or CR anywhere is 2001 ("lines
   must end with CRLF"). The final CRLF is optional, as RFC 4180 allows. Empty lines, line
   breaks inside quoted fields, a UTF-8 byte order mark and an empty body are 2001. Header
@@ -18,7 +21,8 @@ Decisions (where the published material is silent):
   spaces, no empty value): ``-N`` is 2003, anything else 2001. ``zfa-passwords`` may be
   exactly ``CZDS``. Transactions: registrar lines need a non-empty name and an ``iana-id``
   (non-negative integer) seen once only; the last line, and only it, starts with ``Totals``.
-  With no registrar line the totals must all be 0.
+  With no registrar line the totals must all be 0. Given the list of accredited registrars,
+  an ``iana-id`` neither in it nor reserved (9997-9999) is 2102; every such line is named.
 * XML is parsed with defusedxml and any DOCTYPE is refused (so entity declarations, external
   entities and entity-expansion bombs never get expanded): 2001. A declared encoding other
   than UTF-8 is 2105. Comments and processing instructions are ignored; text between
@@ -29,12 +33,20 @@ Decisions (where the published material is silent):
   id is 2006. ``version`` other than ``1`` (even non-numeric) is 2005. Negative ``resend`` or
   ``count`` values are 2001 (the schema types are unsigned; 2003 is the CSV code). dateTimes
   without a time zone are taken as UTC; ``crDate``/``watermark`` later than ``now`` (plus an
-  optional ``tolerance``, default 0) are 2004. An empty or missing ``rdeHeader:tld`` is 2209.
-  TLDs are compared as lower-case A-labels.
-* Escrow agent notification: ``reDate``, ``vaDate`` and ``lastFullDate`` accept an xsd:date or
-  an xsd:dateTime and are not checked against the clock; ``results`` content is not
-  inspected. An embedded report is validated like a PUT one without the id comparison (its
-  tld must still equal the URL tld).
+  optional ``tolerance``, default 0) are 2004; dated (UTC) before the TLD's creation date,
+  when one is given, 2008. An empty or missing ``rdeHeader:tld`` is 2209; one that is no valid
+  label 2212. TLDs are compared as lower-case A-labels. Counts of both domain models
+  (``csvDomain`` and ``rdeDomain``) are 2206. An ``rcdn`` must be a valid name (else 2212) and
+  the TLD or a name under it (else 2210). A DIFF or INCR whose watermark (UTC) falls on a
+  Sunday is 2205: the registry agreement's Specification 2 wants a Full Deposit each Sunday.
+* Escrow agent notification: ``reDate``, ``vaDate``, ``lastFullDate`` and the embedded report
+  are optional (``minOccurs="0"`` in the rde-notification schema; a DRFN carries none but
+  ``lastFullDate``). The dates accept an xsd:date or an xsd:dateTime and are not checked
+  against the clock; ``results`` content is not inspected. A ``repDate`` before the TLD's
+  creation is 2008. An embedded report is validated like a PUT one without the id comparison
+  (its tld must still equal the URL tld).
+* An accepted escrow body's ``key`` is the date its status read finds it under: the
+  watermark's UTC date for a report, the ``repDate`` for a notification.
 * 2002 (replaced after the cut-off) depends on stored state: ``uploads`` decides it with what
   the server has stored; the code is only exported here.
 """
@@ -44,7 +56,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from xml.etree.ElementTree import Element, ParseError
@@ -53,6 +65,8 @@ from xml.sax.saxutils import escape
 import defusedxml
 import defusedxml.ElementTree as SafeET
 import idna
+
+from portal.core.validation import validate_domain_name
 
 # --------------------------------------------------------------------------- result codes
 
@@ -63,14 +77,25 @@ CODE_NEGATIVE_VALUE = 2003
 CODE_NOT_YET = 2004  # month not ended / date in the future
 CODE_VERSION = 2005
 CODE_ID_MISMATCH = 2006
+CODE_INTERFACE_DISABLED = 2007
+CODE_BEFORE_TLD_CREATION = 2008
 CODE_TOTALS_MISMATCH = 2101
+CODE_REGISTRAR_NOT_ACCREDITED = 2102
 CODE_TOTALS_SECOND_FIELD = 2103
 CODE_NOT_UTF8 = 2105
 CODE_BAD_MONTH = 2111
 CODE_TLD_MISMATCH = 2202
+CODE_UNEXPECTED_DIFF = 2205
+CODE_BOTH_DOMAIN_MODELS = 2206
 CODE_TLD_MISSING = 2209
+CODE_UNEXPECTED_RCDN = 2210
 CODE_DUPLICATE_COUNT = 2211
+CODE_BAD_NAME = 2212
+CODE_DATE_BEFORE_GET = 2214
 
+# The title of each code. Where a client quotes the text ICANN sends (icann-client's README
+# and tests: 2205, 2214; 2007 as its tests stub it), the title is that text and a refusal's
+# message starts with it; the others are the harness's wording.
 CODE_TEXT: dict[int, str] = {
     CODE_OK: "Command completed successfully",
     CODE_STRUCTURE: "The report does not have the expected structure",
@@ -79,14 +104,32 @@ CODE_TEXT: dict[int, str] = {
     CODE_NOT_YET: "The report period has not ended or a date is in the future",
     CODE_VERSION: "Unsupported version",
     CODE_ID_MISMATCH: "The report id does not match the id in the URL",
+    CODE_INTERFACE_DISABLED: "Interface disabled for this TLD",
+    CODE_BEFORE_TLD_CREATION: "The report is dated before the creation of the TLD",
     CODE_TOTALS_MISMATCH: "The Totals line does not match the sum of the registrar lines",
+    CODE_REGISTRAR_NOT_ACCREDITED: "A registrar in the report is not ICANN-accredited",
     CODE_TOTALS_SECOND_FIELD: "The second field of the Totals line must be empty",
     CODE_NOT_UTF8: "The body is not UTF-8",
     CODE_BAD_MONTH: "Bad month in the URL",
     CODE_TLD_MISMATCH: "The header tld does not match the tld in the URL",
+    CODE_UNEXPECTED_DIFF: (
+        "Report regarding a differential deposit received when a full deposit was expected"
+    ),
+    CODE_BOTH_DOMAIN_MODELS: "Both csvDomain and rdeDomain counts were provided",
     CODE_TLD_MISSING: "The header has no tld",
+    CODE_UNEXPECTED_RCDN: "A count element carries an unexpected rcdn attribute",
     CODE_DUPLICATE_COUNT: "Duplicate count element in the header",
+    CODE_BAD_NAME: "Invalid label or domain name syntax",
+    CODE_DATE_BEFORE_GET: (
+        "The queried date is earlier than the production deployment of this feature."
+    ),
 }
+
+
+def refusal_text(code: int, detail: str) -> str:
+    """A refusal's message: the code's title, then what exactly is wrong."""
+    return f"{CODE_TEXT[code]} ({detail})"
+
 
 KIND_TRANSACTIONS = "registrar-transactions"
 KIND_ACTIVITY = "registry-functions-activity"
@@ -199,6 +242,7 @@ class RriResult:
     code: int  # 1000 on success, else the iirdea error code
     message: str  # human-readable, precise (which line/field/column)
     http_status: int  # 200 on success, 400 on error
+    key: str | None = None  # accepted escrow bodies: the date a status read finds them under
 
 
 def success(message: str) -> RriResult:
@@ -281,6 +325,10 @@ def _decode_utf8(body: bytes) -> str:
         ) from None
 
 
+def _refuse(code: int, detail: str) -> _Reject:
+    return _Reject(code, refusal_text(code, detail))
+
+
 def _run(check: Callable[[], str]) -> RriResult:
     try:
         return success(check())
@@ -297,6 +345,16 @@ def _alabel(name: str) -> str:
 
 
 # --------------------------------------------------------------------------- CSV reports
+
+# IANA registrar ids a transactions report may use without an accredited registrar: ICANN's SLA
+# monitoring registrar (9997), and the registry acting as registrar, billable (9998) and
+# non-billable (9999) (Specification 3 field 02 and the IANA registrar id registry).
+RESERVED_REGISTRAR_IDS: frozenset[int] = frozenset({9997, 9998, 9999})
+
+
+def accredited(iana_id: int, registrars: Collection[int]) -> bool:
+    """Whether a transactions report line may name ``iana_id``."""
+    return iana_id in registrars or iana_id in RESERVED_REGISTRAR_IDS
 
 
 def _csv_rows(body: bytes) -> list[tuple[int, list[str]]]:
@@ -425,8 +483,11 @@ def validate_activity_report(body: bytes, tld: str, month: str, today: date) -> 
     return _run(check)
 
 
-def validate_transactions_report(body: bytes, tld: str, month: str, today: date) -> RriResult:
-    """``PUT /report/registrar-transactions/<tld>/<YYYY-MM>``."""
+def validate_transactions_report(
+    body: bytes, tld: str, month: str, today: date, *, registrars: Collection[int] | None = None
+) -> RriResult:
+    """``PUT /report/registrar-transactions/<tld>/<YYYY-MM>``; with ``registrars`` (the IANA ids
+    of accredited registrars) a line whose ``iana-id`` is neither listed nor reserved is 2102."""
 
     def check() -> str:
         _check_month(month, today)
@@ -441,6 +502,7 @@ def validate_transactions_report(body: bytes, tld: str, month: str, today: date)
         n_sum = len(header) - 2
         sums = [0] * n_sum
         seen_ids: dict[int, int] = {}
+        unaccredited: list[str] = []
         for line, fields in registrar_rows:
             _field_count(line, fields, header)
             name = fields[0]
@@ -462,6 +524,8 @@ def validate_transactions_report(body: bytes, tld: str, month: str, today: date)
                     f"{seen_ids[iana_id]}; one line per registrar",
                 )
             seen_ids[iana_id] = line
+            if registrars is not None and not accredited(iana_id, registrars):
+                unaccredited.append(f"iana-id {iana_id} ({_show(name)}, line {line})")
             for i in range(n_sum):
                 sums[i] += _integer(fields[i + 2], line, header[i + 2], i + 3)
         _field_count(totals_line, totals, header)
@@ -487,6 +551,12 @@ def validate_transactions_report(body: bytes, tld: str, month: str, today: date)
                     f"line {totals_line} (Totals), column {column!r}: total is {value} but "
                     f"the {len(registrar_rows)} registrar line(s) sum to {sums[i]}",
                 )
+        if unaccredited:
+            raise _refuse(
+                CODE_REGISTRAR_NOT_ACCREDITED,
+                f"{'; '.join(unaccredited)}: not in the harness's list of ICANN-accredited "
+                "registrars (`tlsauth registrar list`)",
+            )
         return (
             f"{CODE_TEXT[CODE_OK]}: {KIND_TRANSACTIONS} report for {tld} {month} accepted "
             f"({len(registrar_rows)} registrar line(s))"
@@ -674,18 +744,18 @@ def _datetime(value: str, field: str) -> datetime:
         ) from None
 
 
-def _date_or_datetime(value: str, field: str, allow_datetime: bool) -> None:
+def _date_or_datetime(value: str, field: str, allow_datetime: bool) -> date:
+    """The date ``value`` names: an xsd:date as written, an xsd:dateTime's UTC date."""
     m = _DATE_RE.fullmatch(value)
     if m:
         try:
-            date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
             _zone(m.group(4))
-            return
+            return day
         except ValueError:
             pass
     elif allow_datetime and _DATETIME_RE.fullmatch(value):
-        _datetime(value, field)
-        return
+        return _datetime(value, field).date()
     expect = "an xsd:date or xsd:dateTime" if allow_datetime else "an xsd:date (e.g. 2024-05-01)"
     raise _Reject(CODE_STRUCTURE, f"<{field}> value {_show(value)} is not {expect}")
 
@@ -696,10 +766,29 @@ def _non_negative(value: str, field: str) -> int:
     raise _Reject(CODE_STRUCTURE, f"<{field}> value {_show(value)} is not a non-negative integer")
 
 
-def _check_report(
-    report: Element, tld: str, report_id: str | None, now: datetime, tolerance: timedelta
-) -> str:
-    """Validate an ``rdeReport:report`` element; ``report_id`` None skips the id comparison."""
+@dataclass(frozen=True)
+class _Count:
+    uri: str
+    rcdn: str | None
+    registrar_id: str | None
+    value: int
+
+
+@dataclass(frozen=True)
+class _Report:
+    """What the business rules read of a well-formed ``rdeReport:report``."""
+
+    id: str
+    version: str
+    kind: str
+    cr_date: datetime
+    watermark: datetime
+    tld: str
+    counts: tuple[_Count, ...]
+
+
+def _parse_report(report: Element) -> _Report:
+    """The structure of an ``rdeReport:report`` element (2001, 2209)."""
     r = lambda local: _qn(NS_REPORT, local)  # noqa: E731
     _attributes(report)
     parts = _sequence(
@@ -716,7 +805,6 @@ def _check_report(
             _Slot(_qn(NS_HEADER, "header")),
         ],
     )
-    # --- structure (2001)
     body_id = _leaf(parts[r("id")])
     if not REPORT_ID_RE.fullmatch(body_id):
         raise _Reject(
@@ -752,7 +840,7 @@ def _check_report(
     header_tld = _leaf(children[0])
     if not header_tld:
         raise _Reject(CODE_TLD_MISSING, "<rdeHeader:tld> in <rdeHeader:header> is empty")
-    counts: list[tuple[tuple[str, str | None, str | None], int]] = []
+    counts: list[_Count] = []
     for n, child in enumerate(children[1:], start=1):
         if child.tag != count_tag:
             what = "appears more than once" if child.tag == tld_tag else "is not expected"
@@ -767,35 +855,73 @@ def _check_report(
             raise _Reject(
                 CODE_STRUCTURE, f"<rdeHeader:count> number {n} has no (or an empty) uri attribute"
             )
-        key = (uri, child.get("rcdn"), child.get("registrarId"))
-        counts.append((key, _non_negative(text, f"rdeHeader:count uri={uri}")))
+        value = _non_negative(text, f"rdeHeader:count uri={uri}")
+        counts.append(_Count(uri, child.get("rcdn"), child.get("registrarId"), value))
     if not counts:
         raise _Reject(
             CODE_STRUCTURE, "<rdeHeader:header> needs at least one <rdeHeader:count> element"
         )
-    # --- business rules
-    if version != "1":
-        raise _Reject(CODE_VERSION, f"<rdeReport:version> must be 1, found {_show(version)}")
-    if report_id is not None and body_id != report_id:
+    return _Report(body_id, version, kind, cr_date, watermark, header_tld, tuple(counts))
+
+
+# Count URIs of the two domain object models a header may count, never both (2206).
+_DOMAIN_MODELS = ("urn:ietf:params:xml:ns:csvDomain-", "urn:ietf:params:xml:ns:rdeDomain-")
+_SUNDAY = 6
+
+
+def _name_problem(name: str) -> str | None:
+    """Why ``name`` is no valid (A-label or U-label) domain name, or None: the validation the
+    portal applies to every name, with the name taken as the last labels of one."""
+    checked = validate_domain_name(f"x.{name}", "name")
+    if checked.value is None:
+        return checked.errors[0].message
+    if any(label.startswith("_") for label in checked.value.split(".")[1:]):
+        return "an underscore may not begin a label here"
+    return None
+
+
+def _under(name: str, tld: str) -> bool:
+    return name == tld or name.endswith("." + tld)
+
+
+def _report_rules(
+    report: _Report,
+    tld: str,
+    report_id: str | None,
+    now: datetime,
+    tolerance: timedelta,
+    created: date | None,
+) -> None:
+    """The business rules, in the order they are checked; ``report_id`` None skips 2006."""
+    if report.version != "1":
+        raise _Reject(CODE_VERSION, f"<rdeReport:version> must be 1, found {_show(report.version)}")
+    if report_id is not None and report.id != report_id:
         raise _Reject(
             CODE_ID_MISMATCH,
-            f"<rdeReport:id> {_show(body_id)} differs from the id in the URL {_show(report_id)}",
+            f"<rdeReport:id> {_show(report.id)} differs from the id in the URL {_show(report_id)}",
         )
-    if _alabel(header_tld) != _alabel(tld):
+    problem = _name_problem(report.tld)
+    if problem is not None or "." in report.tld.strip("."):
+        why = problem or "a TLD is a single label"
+        raise _refuse(CODE_BAD_NAME, f"<rdeHeader:tld> {_show(report.tld)}: {why}")
+    if _alabel(report.tld) != _alabel(tld):
         raise _Reject(
             CODE_TLD_MISMATCH,
-            f"<rdeHeader:tld> {_show(header_tld)} differs from the tld in the URL {_show(tld)}",
+            f"<rdeHeader:tld> {_show(report.tld)} differs from the tld in the URL {_show(tld)}",
         )
     limit = now + tolerance
-    for field, value in (("crDate", cr_date), ("watermark", watermark)):
+    for field, value in (("crDate", report.cr_date), ("watermark", report.watermark)):
         if value > limit:
             raise _Reject(
                 CODE_NOT_YET,
                 f"<rdeReport:{field}> {value.isoformat()} is in the future "
                 f"(server time {now.isoformat()})",
             )
+    for field, value in (("crDate", report.cr_date), ("watermark", report.watermark)):
+        _not_before_creation(f"<rdeReport:{field}> {value.isoformat()}", value.date(), created)
     seen: set[tuple[str, str | None, str | None]] = set()
-    for key, _value in counts:
+    for count in report.counts:
+        key = (count.uri, count.rcdn, count.registrar_id)
         if key in seen:
             extra = "".join(
                 f" {a}={v!r}" for a, v in zip(("rcdn", "registrarId"), key[1:], strict=True) if v
@@ -805,7 +931,45 @@ def _check_report(
                 f"duplicate <rdeHeader:count> for uri={key[0]!r}{extra}",
             )
         seen.add(key)
-    return f"{kind} deposit {body_id} for {header_tld}, {len(counts)} count(s)"
+    models = [m for m in _DOMAIN_MODELS if any(c.uri.startswith(m) for c in report.counts)]
+    if len(models) > 1:
+        raise _refuse(
+            CODE_BOTH_DOMAIN_MODELS,
+            "the header counts domains as csvDomain and as rdeDomain; count one model only",
+        )
+    header_tld = _alabel(report.tld)
+    for count in report.counts:
+        if count.rcdn is None:
+            continue
+        problem = _name_problem(count.rcdn.strip())
+        if problem is not None:
+            raise _refuse(
+                CODE_BAD_NAME, f"rcdn {_show(count.rcdn)} on uri={count.uri!r}: {problem}"
+            )
+        if not _under(_alabel(count.rcdn), header_tld):
+            raise _refuse(
+                CODE_UNEXPECTED_RCDN,
+                f"rcdn {_show(count.rcdn)} on uri={count.uri!r} is neither the TLD "
+                f"{header_tld!r} nor a name under it",
+            )
+    if report.kind != "FULL" and report.watermark.weekday() == _SUNDAY:
+        raise _refuse(
+            CODE_UNEXPECTED_DIFF,
+            f"<rdeReport:kind> is {report.kind} but the watermark "
+            f"{report.watermark.date().isoformat()} is a Sunday, the weekly FULL deposit's day",
+        )
+
+
+def _summary(report: _Report) -> str:
+    return f"{report.kind} deposit {report.id} for {report.tld}, {len(report.counts)} count(s)"
+
+
+def _not_before_creation(what: str, day: date, created: date | None) -> None:
+    if created is not None and day < created:
+        raise _refuse(
+            CODE_BEFORE_TLD_CREATION,
+            f"{what} is before the TLD was created on {created.isoformat()}",
+        )
 
 
 def _aware(now: datetime) -> datetime:
@@ -821,26 +985,53 @@ def _expect_root(root: Element, ns: str, local: str) -> None:
         )
 
 
-def validate_escrow_report(
-    body: bytes, tld: str, report_id: str, now: datetime, *, tolerance: timedelta = timedelta(0)
-) -> RriResult:
-    """``PUT /report/registry-escrow-report/<tld>/<id>``."""
+def _run_keyed(check: Callable[[], tuple[str, str]]) -> RriResult:
+    """Like ``_run`` for a check that also returns the date a status read finds the body under."""
+    try:
+        message, key = check()
+    except _Reject as rej:
+        return failure(rej.code, rej.message)
+    return RriResult(True, CODE_OK, message, 200, key)
 
-    def check() -> str:
+
+def validate_escrow_report(
+    body: bytes,
+    tld: str,
+    report_id: str,
+    now: datetime,
+    *,
+    tolerance: timedelta = timedelta(0),
+    created: date | None = None,
+) -> RriResult:
+    """``PUT /report/registry-escrow-report/<tld>/<id>``; ``created`` is the TLD's creation date
+    (None: not checked). Accepted, ``key`` is the watermark's UTC date."""
+
+    def check() -> tuple[str, str]:
         root = _xml_root(body)
         _expect_root(root, NS_REPORT, "report")
-        detail = _check_report(root, tld, report_id, _aware(now), tolerance)
-        return f"{CODE_TEXT[CODE_OK]}: escrow report accepted ({detail})"
+        report = _parse_report(root)
+        _report_rules(report, tld, report_id, _aware(now), tolerance, created)
+        return (
+            f"{CODE_TEXT[CODE_OK]}: escrow report accepted ({_summary(report)})",
+            report.watermark.date().isoformat(),
+        )
 
-    return _run(check)
+    return _run_keyed(check)
 
 
 def validate_escrow_notification(
-    body: bytes, tld: str, now: datetime, *, tolerance: timedelta = timedelta(0)
+    body: bytes,
+    tld: str,
+    now: datetime,
+    *,
+    tolerance: timedelta = timedelta(0),
+    created: date | None = None,
 ) -> RriResult:
-    """``POST /report/escrow-agent-notification/<tld>``."""
+    """``POST /report/escrow-agent-notification/<tld>``. ``reDate``, ``vaDate``,
+    ``lastFullDate`` and the embedded report are optional (a DRFN has none of the first two nor
+    a report). Accepted, ``key`` is the ``repDate``."""
 
-    def check() -> str:
+    def check() -> tuple[str, str]:
         root = _xml_root(body)
         _expect_root(root, NS_NOTIFICATION, "notification")
         _attributes(root)
@@ -854,8 +1045,8 @@ def validate_escrow_notification(
                 _Slot(n("status")),
                 _Slot(n("results"), required=False),
                 _Slot(n("reDate"), required=False),
-                _Slot(n("vaDate")),
-                _Slot(n("lastFullDate")),
+                _Slot(n("vaDate"), required=False),
+                _Slot(n("lastFullDate"), required=False),
                 _Slot(_qn(NS_REPORT, "report"), required=False),
             ],
         )
@@ -864,7 +1055,7 @@ def validate_escrow_notification(
             raise _Reject(CODE_STRUCTURE, "<rdeNotification:deaName> is empty")
         version = _leaf(parts[n("version")])
         rep_date = _leaf(parts[n("repDate")])
-        _date_or_datetime(rep_date, "rdeNotification:repDate", allow_datetime=False)
+        rep_day = _date_or_datetime(rep_date, "rdeNotification:repDate", allow_datetime=False)
         status = _leaf(parts[n("status")])
         if status not in NOTIFICATION_STATUSES:
             raise _Reject(
@@ -882,29 +1073,37 @@ def validate_escrow_notification(
             raise _Reject(
                 CODE_VERSION, f"<rdeNotification:version> must be 1, found {_show(version)}"
             )
-        report = parts.get(_qn(NS_REPORT, "report"))
+        _not_before_creation(f"<rdeNotification:repDate> {rep_date}", rep_day, created)
+        embedded = parts.get(_qn(NS_REPORT, "report"))
         detail = ""
-        if report is not None:
-            detail = "; embedded report: " + _check_report(
-                report, tld, None, _aware(now), tolerance
-            )
+        if embedded is not None:
+            report = _parse_report(embedded)
+            _report_rules(report, tld, None, _aware(now), tolerance, created)
+            detail = f"; embedded report: {_summary(report)}"
         return (
             f"{CODE_TEXT[CODE_OK]}: escrow agent notification from {dea} accepted "
-            f"(status {status}, repDate {rep_date}{detail})"
+            f"(status {status}, repDate {rep_date}{detail})",
+            rep_day.isoformat(),
         )
 
-    return _run(check)
+    return _run_keyed(check)
 
 
 __all__ = [
     "ACTIVITY_COLUMN_SETS",
     "CODE_BAD_MONTH",
+    "CODE_BAD_NAME",
+    "CODE_BEFORE_TLD_CREATION",
+    "CODE_BOTH_DOMAIN_MODELS",
+    "CODE_DATE_BEFORE_GET",
     "CODE_DUPLICATE_COUNT",
     "CODE_ID_MISMATCH",
+    "CODE_INTERFACE_DISABLED",
     "CODE_NEGATIVE_VALUE",
     "CODE_NOT_UTF8",
     "CODE_NOT_YET",
     "CODE_OK",
+    "CODE_REGISTRAR_NOT_ACCREDITED",
     "CODE_REPLACED_AFTER_CUTOFF",
     "CODE_STRUCTURE",
     "CODE_TEXT",
@@ -912,6 +1111,8 @@ __all__ = [
     "CODE_TLD_MISSING",
     "CODE_TOTALS_MISMATCH",
     "CODE_TOTALS_SECOND_FIELD",
+    "CODE_UNEXPECTED_DIFF",
+    "CODE_UNEXPECTED_RCDN",
     "CODE_VERSION",
     "ESCROW_KINDS",
     "KIND_ACTIVITY",
@@ -919,14 +1120,18 @@ __all__ = [
     "KIND_ESCROW_REPORT",
     "KIND_TRANSACTIONS",
     "NOTIFICATION_STATUSES",
+    "RESERVED_REGISTRAR_IDS",
     "RriResult",
     "TRANSACTIONS_COLUMNS",
     "TRANSACTIONS_COLUMN_SETS",
+    "accredited",
     "failure",
     "parse_month",
+    "refusal_text",
     "response_xml",
     "success",
     "validate_activity_report",
     "validate_escrow_notification",
     "validate_escrow_report",
+    "validate_transactions_report",
 ]

@@ -1,22 +1,28 @@
 """The mock RRI server's Flask views: report uploads, the escrow agent notification, status
-reads. A thin layer over the pure rules of ``reports`` (the bodies) and ``uploads`` (around
-them); the report kind comes from the route table."""
+reads. A thin layer over the pure rules of ``reports`` (the bodies), ``uploads`` (around
+them), ``escrow_reads`` and ``status`` (what reads answer); the report kind comes from the
+route table, the TLD's switches from its scenario."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, jsonify, request
 from sqlalchemy import exists, select
 from werkzeug.exceptions import HTTPException
 
 from infra.database import db
-from portal.models import Submission
+from portal.core.scenario import RriSwitches, rri_switches
+from portal.models import Submission, as_utc
+from portal.services import registrars
 
-from . import reports, uploads
-from .reports import CODE_STRUCTURE, RriResult
+from ..policy_cache import current_cache
+from . import escrow_reads, reports, status, uploads
+from .reports import CODE_STRUCTURE, KIND_TRANSACTIONS, RriResult
 
 
 def _now() -> datetime:
@@ -25,6 +31,22 @@ def _now() -> datetime:
 
 def answer(result: RriResult) -> Response:
     return Response(reports.response_xml(result), result.http_status, mimetype="text/xml")
+
+
+def _switches(tld: str) -> RriSwitches:
+    """The TLD's RRI switches, from the scenario the enforcer's policy check just refreshed."""
+    return rri_switches(current_cache().scenario(tld))
+
+
+def _enabled(view: Callable[..., Response]) -> Callable[..., Response]:
+    """2007 instead of the view while the TLD's scenario disables the interface."""
+
+    @functools.wraps(view)
+    def wrapper(tld: str, **kwargs: Any) -> Response:
+        refused = uploads.interface_refusal(tld, _switches(tld).interface_disabled)
+        return answer(refused) if refused else view(tld=tld, **kwargs)
+
+    return wrapper
 
 
 def _store(tld: str, kind: str, key: str) -> None:
@@ -61,10 +83,18 @@ def _content_type_refusal(kind: str) -> RriResult | None:
     return uploads.content_type_refusal(kind, request.mimetype, request.content_type)
 
 
+@_enabled
 def monthly_report(tld: str, month: str, kind: str) -> Response:
     """PUT /report/<registrar-transactions | registry-functions-activity>/<tld>/<YYYY-MM>."""
     result = _content_type_refusal(kind) or uploads.check_monthly(
-        kind, request.get_data(), tld, month, _now().date(), lambda: _received(tld, kind, month)
+        kind,
+        request.get_data(),
+        tld,
+        month,
+        _now().date(),
+        lambda: _received(tld, kind, month),
+        created=_switches(tld).tld_created,
+        registrars=(registrars.accredited_ids(db.session) if kind == KIND_TRANSACTIONS else None),
     )
     if result.ok:
         _store(tld, kind, month)
@@ -76,25 +106,81 @@ def _escrow_upload(
 ) -> Response:
     result = _content_type_refusal(kind) or validate(request.get_data(), _now())
     if result.ok:
-        _store(tld, kind, _now().date().isoformat())
+        assert result.key is not None
+        _store(tld, kind, result.key)
     return answer(result)
 
 
+@_enabled
 def escrow_report(tld: str, report_id: str, kind: str) -> Response:
+    created = _switches(tld).tld_created
     return _escrow_upload(
-        tld, kind, lambda body, now: reports.validate_escrow_report(body, tld, report_id, now)
+        tld,
+        kind,
+        lambda body, now: reports.validate_escrow_report(
+            body, tld, report_id, now, created=created
+        ),
     )
 
 
+@_enabled
 def escrow_notification(tld: str, kind: str) -> Response:
+    created = _switches(tld).tld_created
     return _escrow_upload(
-        tld, kind, lambda body, now: reports.validate_escrow_notification(body, tld, now)
+        tld,
+        kind,
+        lambda body, now: reports.validate_escrow_notification(body, tld, now, created=created),
     )
 
 
+@_enabled
 def info(tld: str, key: str, kind: str) -> Response:
-    """HEAD/GET /info/report/<kind>/<tld>/<month or date>: 200 received, 404 not."""
+    """HEAD/GET /info/report/<kind>/<tld>/<month or date>: 200 received, 404 not. A GET of an
+    escrow kind answers the list of what was received under that date."""
+    day = escrow_reads.parse_day(key) if kind in escrow_reads.LIST_KINDS else None
+    if request.method == "GET" and day is not None:
+        refused = escrow_reads.before_deployment(day)
+        if refused:
+            return answer(refused)
+        received = _received_bodies(tld, kind, key)
+        if received:
+            return Response(escrow_reads.received_list(kind, received), mimetype="text/xml")
     return answer(uploads.status_read(kind, key, tld, _received(tld, kind, key)))
+
+
+def _received_bodies(tld: str, kind: str, key: str) -> list[tuple[datetime, bytes]]:
+    rows = db.session.execute(
+        select(Submission.received_at, Submission.body)
+        .where(Submission.tld == tld, Submission.kind == kind, Submission.report_key == key)
+        .order_by(Submission.received_at.desc(), Submission.id.desc())
+    )
+    return [(as_utc(moment), body) for moment, body in rows]
+
+
+def _json_only() -> Response | None:
+    """406 to a client that accepts no JSON (production refuses ``Accept: text/xml``)."""
+    if "Accept" in request.headers and not request.accept_mimetypes.best_match(
+        ["application/json"]
+    ):
+        return Response(status=406)
+    return None
+
+
+@_enabled
+def registry_status(tld: str) -> Response:
+    """GET /info/status/registry/<tld>: the TLD's reporting summary."""
+    return _json_only() or jsonify(status.summary(tld, _switches(tld), _now()))
+
+
+@_enabled
+def escrow_notification_status(tld: str) -> Response:
+    """GET /info/status/escrow-agent-notification/<tld>: the summary's Dea path."""
+    return _json_only() or jsonify(status.summary(tld, _switches(tld), _now(), status.DEA_PATHS))
+
+
+def conformance_version() -> Response:
+    """GET /info/status/conformance-version: 404, as production answers."""
+    return Response(status=404)
 
 
 def register_errors(app: Flask) -> None:

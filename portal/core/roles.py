@@ -22,13 +22,15 @@ ROLES: tuple[Role, ...] = (
         "rri-monthly-reports",
         "RRI – TLD Monthly Reporting",
         ("rri",),
-        "RRI monthly report PUTs and their /info/report/... status reads",
+        "RRI monthly report PUTs, their /info/report/... status reads, "
+        "/info/status/registry/<tld>",
     ),
     Role(
         "rri-escrow-reports",
         "RRI – TLD Data Escrow Daily Reporting",
         ("rri",),
-        "RRI escrow report PUT, escrow agent notification POST, their status reads",
+        "RRI escrow report PUT, escrow agent notification POST, their status reads, "
+        "/info/status/escrow-agent-notification/<tld>",
     ),
     Role(
         "mosapi-slam",

@@ -40,3 +40,17 @@ def test_each_report_kind_has_an_upload_and_a_status_read() -> None:
         assert up.basic == accounts and info.basic == RY | accounts
         assert up.role == info.role
     assert {r.kind for r in ROUTES if r.system == "mosapi"} == {None}
+
+
+def test_rri_status_reads_and_their_roles() -> None:
+    rri = {r.rule: r for r in routes_for("rri")}
+    registry = rri["/info/status/registry/<tld>"]
+    assert (registry.role, registry.basic, registry.methods) == (
+        "rri-monthly-reports",
+        RY,
+        ("GET",),
+    )
+    agent = rri["/info/status/escrow-agent-notification/<tld>"]
+    assert (agent.role, agent.basic) == ("rri-escrow-reports", DEA)
+    conformance = rri["/info/status/conformance-version"]
+    assert conformance.role is None  # no TLD: every client gets production's 404

@@ -531,9 +531,9 @@ def test_notification_embedded_report_rules() -> None:
         (s.escrow_notification_xml(dea_name=""), "deaName> is empty"),
         (
             s.escrow_notification_xml().replace(
-                b"<rdeNotification:lastFullDate>2024-05-02</rdeNotification:lastFullDate>\n", b""
+                b"<rdeNotification:status>DVPN</rdeNotification:status>\n", b""
             ),
-            "<rdeNotification:lastFullDate> missing",
+            "<rdeNotification:status> missing",
         ),
         (s.escrow_report_xml(), "root element must be <rdeNotification:notification>"),
         (
@@ -549,6 +549,92 @@ def test_notification_structure_is_2001(body: bytes, fragment: str) -> None:
 def test_notification_not_utf8_is_2105() -> None:
     body = s.escrow_notification_xml(dea_name="Dépôt Agent").decode().encode("latin-1")
     assert_code(notification(body), 2105)
+
+
+# --------------------------------------------------------------------------- codes for fidelity
+# Codes and meanings: onasunnymorning/icann-client rri/iirdeaResponse.go (the Result* constants
+# and ResultHint); the quoted texts: its README and rri/getRyEscrowReports_test.go.
+
+DOMAIN_URI = "urn:ietf:params:xml:ns:rdeDomain-1.0"
+
+
+def test_transactions_registrar_not_accredited_is_2102() -> None:
+    body = s.transactions_csv()  # iana-ids 9999 (reserved), 1234, 292
+    assert_ok(validate_transactions_report(body, TLD, MONTH, TODAY, registrars={1234, 292}))
+    assert_ok(validate_transactions_report(body, TLD, MONTH, TODAY))  # no list: no check
+    result = validate_transactions_report(body, TLD, MONTH, TODAY, registrars={292})
+    assert_code(result, 2102, rr.CODE_TEXT[2102], "iana-id 1234", "line 3")
+    assert "9999" not in result.message and "292" not in result.message
+    none = validate_transactions_report(body, TLD, MONTH, TODAY, registrars=set())
+    assert_code(none, 2102, "iana-id 1234", "iana-id 292")
+    reserved = s.transactions_csv([{"iana_id": n} for n in (9997, 9998, 9999)])
+    assert_ok(validate_transactions_report(reserved, TLD, MONTH, TODAY, registrars=set()))
+    # The Totals line is judged first: 2101 before 2102.
+    broken = s.transactions_csv(totals={"total_domains": 1})
+    assert_code(validate_transactions_report(broken, TLD, MONTH, TODAY, registrars=set()), 2101)
+
+
+def test_escrow_report_dated_before_the_tld_is_2008() -> None:
+    created = date(2024, 5, 3)
+    result = validate_escrow_report(s.escrow_report_xml(), TLD, "abc123", NOW, created=created)
+    assert_code(result, 2008, "crDate", "2024-05-03")
+    same_day = date(2024, 5, 2)
+    assert_ok(validate_escrow_report(s.escrow_report_xml(), TLD, "abc123", NOW, created=same_day))
+    late = validate_escrow_notification(s.escrow_notification_xml(), TLD, NOW, created=created)
+    assert_code(late, 2008, "repDate> 2024-05-02")
+
+
+def test_escrow_diff_with_a_sunday_watermark_is_2205() -> None:
+    sunday = {"watermark": "2024-05-05T00:00:00Z", "cr_date": "2024-05-05T01:00:00Z"}
+    assert_ok(escrow(s.escrow_report_xml(kind="FULL", **sunday)))
+    for kind in ("DIFF", "INCR"):
+        result = escrow(s.escrow_report_xml(kind=kind, **sunday))
+        assert_code(result, 2205, kind, "2024-05-05 is a Sunday")
+        assert result.message.startswith(
+            "Report regarding a differential deposit received when a full deposit was expected"
+        )
+    assert_ok(escrow(s.escrow_report_xml(kind="DIFF")))  # a Thursday
+
+
+def test_escrow_counts_of_both_domain_models_is_2206() -> None:
+    counts = [
+        {"uri": DOMAIN_URI, "value": 5},
+        {"uri": "urn:ietf:params:xml:ns:csvDomain-1.0", "value": 5},
+    ]
+    assert_code(escrow(s.escrow_report_xml(counts=counts)), 2206, "csvDomain", "rdeDomain")
+    assert_ok(escrow(s.escrow_report_xml(counts=counts[1:])))
+
+
+def test_escrow_rcdn_outside_the_tld_is_2210_and_a_bad_name_2212() -> None:
+    def with_rcdn(rcdn: str) -> RriResult:
+        counts = [{"uri": DOMAIN_URI, "rcdn": rcdn, "value": 5}]
+        return escrow(s.escrow_report_xml(counts=counts))
+
+    assert_ok(with_rcdn("example"))
+    assert_ok(with_rcdn("co.example"))
+    assert_ok(with_rcdn("EXAMPLE"))
+    assert_code(with_rcdn("other"), 2210, "'other'", "'example'")
+    assert_code(with_rcdn("notexample"), 2210)
+    assert_code(with_rcdn("exa..mple"), 2212, "empty label")
+    assert_code(with_rcdn("-x.example"), 2212, "hyphen")
+
+
+def test_escrow_header_tld_with_bad_syntax_is_2212() -> None:
+    assert_code(escrow(s.escrow_report_xml(tld="ex ample")), 2212, "spaces")
+    assert_code(escrow(s.escrow_report_xml(tld="-example")), 2212, "'-example'")
+    assert_code(escrow(s.escrow_report_xml(tld="co.example")), 2212, "single label")
+    assert_code(escrow(s.escrow_report_xml(tld="_example")), 2212, "underscore")
+    assert_ok(escrow(s.escrow_report_xml(tld="\u30c6\u30b9\u30c8"), tld="xn--zckzah"))
+
+
+def test_accepted_escrow_bodies_carry_their_status_key() -> None:
+    report = escrow(s.escrow_report_xml(watermark="2024-05-01T22:00:00-04:00"))
+    assert report.key == "2024-05-02"  # the watermark's UTC date
+    # A DRFN: no reDate, vaDate or report (nomulus rde-notification.xsd, minOccurs="0").
+    drfn = s.escrow_notification_xml(
+        status="DRFN", re_date=None, va_date=None, last_full_date=None, report=False
+    )
+    assert notification(drfn).key == "2024-05-02"  # the repDate
 
 
 # --------------------------------------------------------------------------- response body

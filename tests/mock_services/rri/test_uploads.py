@@ -1,5 +1,5 @@
 """The RRI mock's rules around a report body: Content-Type, report month, replacement cut-off,
-status reads (pure, no database)."""
+2007 and 2008 from the TLD's switches, status reads (pure, no database)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from mock_services.rri.uploads import (
     after_cutoff,
     check_monthly,
     content_type_refusal,
+    interface_refusal,
     status_read,
 )
 from tests import rri_samples as samples
@@ -29,7 +30,10 @@ TODAY = date(2024, 6, 15)
         (rr.KIND_ESCROW_REPORT, "text/xml", False),
         (rr.KIND_ESCROW_NOTIFICATION, "application/xml", False),
         (rr.KIND_ESCROW_REPORT, "text/csv", True),
-        (rr.KIND_ESCROW_NOTIFICATION, None, True),
+        # No Content-Type: the body decides (getnamingo/registry automation/reporting.php
+        # uploadFileWithRetry sends none).
+        (rr.KIND_ACTIVITY, None, False),
+        (rr.KIND_ESCROW_NOTIFICATION, "", False),
     ],
 )
 def test_content_type_by_kind(kind: str, mimetype: str | None, refused: bool) -> None:
@@ -42,8 +46,8 @@ def test_content_type_by_kind(kind: str, mimetype: str | None, refused: bool) ->
 def test_content_type_refusal_names_the_expected_type() -> None:
     csv = content_type_refusal(rr.KIND_ACTIVITY, "text/xml", "text/xml; charset=utf-8")
     assert csv.message == "Content-Type must be text/csv, not text/xml; charset=utf-8."
-    xml = content_type_refusal(rr.KIND_ESCROW_REPORT, None, None)
-    assert xml.message == "Content-Type must be text/xml, not none."
+    xml = content_type_refusal(rr.KIND_ESCROW_REPORT, "application/json", "application/json")
+    assert xml.message == "Content-Type must be text/xml, not application/json."
 
 
 @pytest.mark.parametrize(
@@ -111,3 +115,46 @@ def test_status_read() -> None:
         "No registry-escrow-report 2024-05-02 for example was received.",
         404,
     )
+
+
+def test_interface_disabled_is_2007() -> None:
+    # icann-client rri/iirdeaResponse.go: ResultInterfaceDisabled, the one retryable code.
+    assert interface_refusal("example", False) is None
+    refused = interface_refusal("example", True)
+    assert refused is not None
+    assert (refused.code, refused.http_status) == (rr.CODE_INTERFACE_DISABLED, 400)
+    assert refused.message.startswith("Interface disabled for this TLD")
+
+
+def test_monthly_month_before_the_tld_is_2008() -> None:
+    # icann-client rri/iirdeaResponse.go: ResultDateBeforeTLDCreation.
+    body = samples.activity_csv()
+    created = date(2024, 5, 10)
+    early = check_monthly(
+        rr.KIND_ACTIVITY, body, "example", "2024-04", TODAY, _never_asked, created=created
+    )
+    assert early.code == rr.CODE_BEFORE_TLD_CREATION
+    assert "2024-05-10" in early.message
+    same_month = check_monthly(
+        rr.KIND_ACTIVITY, body, "example", "2024-05", TODAY, lambda: False, created=created
+    )
+    assert same_month.ok
+
+
+def test_monthly_transactions_registrars_are_checked() -> None:
+    body = samples.transactions_csv()
+    refused = check_monthly(
+        rr.KIND_TRANSACTIONS, body, "example", "2024-05", TODAY, _never_asked, registrars={292}
+    )
+    assert refused.code == rr.CODE_REGISTRAR_NOT_ACCREDITED
+    # The activity report names no registrar: the list is not consulted.
+    activity = check_monthly(
+        rr.KIND_ACTIVITY,
+        samples.activity_csv(),
+        "example",
+        "2024-05",
+        TODAY,
+        lambda: False,
+        registrars=set(),
+    )
+    assert activity.ok

@@ -3,7 +3,6 @@ hostile XML and oversized bodies."""
 
 from __future__ import annotations
 
-import re
 import socket
 import ssl
 import time
@@ -12,32 +11,16 @@ import pytest
 from sqlalchemy import select
 
 from infra.database import db
-from portal.core.validation import Entry
 from portal.models import Submission
 from tests import rri_samples as samples
-from tests.helpers import api_token, client_cert, last_decision, publish, set_entries
+from tests.helpers import api_token, iirdea_code, last_decision
 
-DOMAIN = "rri-client.alpha.example"
 CSV = {"Content-Type": "text/csv"}
 XML = {"Content-Type": "text/xml"}
 
 
-@pytest.fixture
-def rri(app, world, start_mock, tmp_path):
-    cred = client_cert(tmp_path, DOMAIN)
-    set_entries(
-        app,
-        [Entry(DOMAIN, ("rri-monthly-reports", "rri-escrow-reports"), ("127.0.0.1/32",))],
-    )
-    publish(app, world.rsp, DOMAIN, cred.cert)
-    server = start_mock("rri")
-    return server, cred
-
-
 def code_of(answer) -> int:
-    match = re.search(rb'<result code="(\d{4})">', answer.body)
-    assert match, answer.body
-    return int(match.group(1))
+    return iirdea_code(answer.body)
 
 
 def test_reports_accepted_stored_byte_for_byte_and_listed(app, world, client, rri):
@@ -242,3 +225,33 @@ def test_monthly_report_replaced_before_cutoff_is_accepted_after_is_refused(app,
     assert code_of(first) == 1000
     again = server.request("PUT", path.format(month="2020-01"), cred=cred, body=body, headers=CSV)
     assert (again.status, code_of(again)) == (400, 2002)
+
+
+def test_a_report_without_content_type_is_judged_by_its_body(app, rri):
+    # getnamingo/registry automation/reporting.php uploadFileWithRetry PUTs the file with no
+    # Content-Type; nomulus IcannHttpReporter sends "text/csv; charset=utf-8" (Guava CSV_UTF_8).
+    server, cred = rri
+    path = "/report/registry-functions-activity/alpha/{month}"
+    body = samples.activity_csv()
+    bare = server.request("PUT", path.format(month="2026-01"), cred=cred, body=body)
+    assert (bare.status, code_of(bare)) == (200, 1000), bare.text
+    with app.app_context():
+        assert db.session.scalar(select(Submission.content_type)) == ""
+    charset = {"Content-Type": "text/csv; charset=utf-8"}
+    with_charset = server.request(
+        "PUT", path.format(month="2025-12"), cred=cred, body=body, headers=charset
+    )
+    assert (with_charset.status, code_of(with_charset)) == (200, 1000), with_charset.text
+    invalid = server.request(
+        "PUT", path.format(month="2025-11"), cred=cred, body=samples.activity_csv(line_end="\n")
+    )
+    assert (invalid.status, code_of(invalid)) == (400, 2001)
+    wrong = server.request(
+        "PUT",
+        path.format(month="2025-11"),
+        cred=cred,
+        body=body,
+        headers={"Content-Type": "application/json"},
+    )
+    assert (wrong.status, code_of(wrong)) == (400, 2001)
+    assert "Content-Type must be text/csv" in wrong.text
