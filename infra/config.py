@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from limits import parse_many
+
 from portal.core.validation import Limits
 
 
@@ -42,6 +44,18 @@ def _bool(name: str, raw: str) -> bool:
     if value in {"0", "false", "no", "off"}:
         return False
     raise SystemExit(f"{name} must be true or false, not {raw!r}")
+
+
+def _rate_limit(name: str, raw: str) -> str:
+    """A rate in the `limits` notation ("5 per minute;20 per hour"); "0" (no limit) becomes ""."""
+    text = raw.strip()
+    if text in {"", "0"}:
+        return ""
+    try:
+        parse_many(text)
+    except ValueError as exc:
+        raise SystemExit(f"{name} must be like '5 per minute' or 0, not {raw!r}") from exc
+    return text
 
 
 def _lower(name: str, raw: str) -> str:
@@ -143,7 +157,8 @@ SETTINGS: tuple[Setting, ...] = (
         "TLSAUTH_RATELIMIT_STORAGE_URI",
         "RATELIMIT_STORAGE_URI",
         "memory://",
-        "Flask-Limiter storage (redis://… when running several portal processes)",
+        "storage of the portal's sign-in limit and the MoSAPI mock's login limit "
+        "(redis://… to share them between processes)",
     ),
     Setting(
         "TLSAUTH_SESSION_COOKIE_SECURE",
@@ -173,8 +188,24 @@ SETTINGS: tuple[Setting, ...] = (
         "TLSAUTH_MAX_BODY_BYTES",
         "MAX_BODY_BYTES",
         str(50 * 1024 * 1024),
-        "largest request body the mocks read (larger → 413)",
+        "largest request body the mocks read, once the client is known (larger → 413)",
         _int,
+    ),
+    Setting(
+        "TLSAUTH_MOSAPI_CONNECTIONS_PER_CERT",
+        "MOSAPI_CONNECTIONS_PER_CERT",
+        "4",
+        "connections one client certificate may hold open to the MoSAPI mock, per process "
+        "(more → 429); 0 = no cap",
+        _int,
+    ),
+    Setting(
+        "TLSAUTH_MOSAPI_LOGIN_FAILURES",
+        "MOSAPI_LOGIN_FAILURES",
+        "5 per minute",
+        "failed MoSAPI logins allowed per TLD and source address (more → 429 with "
+        "Retry-After); 0 = no limit",
+        _rate_limit,
     ),
     Setting(
         "TLSAUTH_EXPLAIN_HEADER",

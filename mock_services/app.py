@@ -16,15 +16,21 @@ from infra.database import db, init_database, is_sqlite
 from infra.harness_pki import ensure_material
 
 from . import harness_views
+from .client_limits import ClientLimits
 from .enforcement import DECISION_HEADER, Enforcer
 from .policy_cache import CACHE_KEY, PolicyCache
 from .routes import MockRoute, routes_for
 
 ENFORCER_KEY = "tlsauth.enforcer"
+LIMITS_KEY = "tlsauth.client_limits"
 
 
 def enforcer() -> Enforcer:
     return current_app.extensions[ENFORCER_KEY]
+
+
+def client_limits() -> ClientLimits | None:
+    return current_app.extensions.get(LIMITS_KEY)
 
 
 def _trusted(text: str) -> tuple[Any, ...]:
@@ -47,8 +53,17 @@ def _guard(view: Callable[..., Any], route: MockRoute) -> Callable[..., Any]:
     def guarded(**kwargs: Any) -> Any:
         if "tld" in kwargs:
             kwargs["tld"] = kwargs["tld"].lower().rstrip(".")
+        limits = client_limits()
+        if limits is not None:
+            over = limits.check(enforcer(), db.session, route, kwargs["tld"], request)
+            if over is not None:
+                g.decision = (over.decision_id, over.decision)
+                return over.denial
         if route.role is None:  # login/logout decide and log themselves; conformance-version
-            return view(**kwargs)
+            response = view(**kwargs)
+            if limits is not None:
+                limits.answered(enforcer(), route, kwargs["tld"], request, response.status_code)
+            return response
         outcome = enforcer().enforce(db.session, route, kwargs["tld"], request)
         g.decision = (outcome.decision_id, outcome.decision)
         if outcome.denial is not None:
@@ -78,6 +93,8 @@ def create_mock_app(system: str, overrides: dict[str, Any] | None = None) -> Fla
         explain=app.config["EXPLAIN_HEADER"],
         serialize_writes=is_sqlite(app),
     )
+    if system == "mosapi":  # the MoSAPI specification's limits (client_limits.py)
+        app.extensions[LIMITS_KEY] = ClientLimits.from_config(app.config)
     app.config["HARNESS_MATERIAL"] = material
     views = importlib.import_module(f"mock_services.{system}.views")
     for route in routes_for(system):

@@ -3,6 +3,7 @@ client certificates."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 from dataclasses import dataclass
@@ -16,7 +17,9 @@ from sqlalchemy import select
 from infra.database import db
 from infra.harness_pki import HarnessMaterial
 from portal.core import pki
+from portal.core.roles import ROLE_IDS
 from portal.core.tlsa import record_for
+from portal.core.validation import Entry
 from portal.models import DecisionLogRow, Tld
 from portal.services import configuration as cfg
 from portal.services import directory, tokens, zone
@@ -104,6 +107,26 @@ def last_decision(app) -> DecisionLogRow:
         return row
 
 
+def basic_auth(user: str, password: str) -> dict[str, str]:
+    """The HTTP Basic Authorization header for user:password."""
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+REGISTRY_PASSWORD = "registry-password-1"
+
+
+def open_basic(app, tld_name="alpha", password=REGISTRY_PASSWORD, prefixes=("127.0.0.1/32",)):
+    """Give the TLD's registry account (`<tld>_ry`) `password` and the Basic-auth prefixes;
+    return its Authorization header."""
+    with app.app_context():
+        tld = db.session.scalars(select(Tld).where(Tld.name == tld_name)).one()
+        actor = cfg.Actor("test", "cli")
+        cfg.set_password(db.session, tld, "ry", password, tld.version, actor)
+        cfg.set_basic_acl(db.session, tld, list(prefixes), tld.version, actor, cfg.Limits())
+    return basic_auth(f"{tld_name}_ry", password)
+
+
 def iirdea_code(body: bytes) -> int:
     """The result code of an RRI answer's iirdea body."""
     match = re.search(rb'<result code="(\d{4})">', body)
@@ -164,3 +187,12 @@ def client_cert(
 def load_ca(certs_dir: Path) -> pki.CA:
     """The harness CA in certs_dir, with its key, to issue test certificates."""
     return HarnessMaterial(certs_dir).load_signing_ca()
+
+
+def trusted_client(app, email: str, folder: Path, domain: str, tld_name="alpha") -> Credential:
+    """A client certificate for `domain`, the TLD's one entry with every role from 127.0.0.1,
+    its 3 1 1 record published by `email`."""
+    cred = client_cert(folder, domain)
+    set_entries(app, [Entry(domain, ROLE_IDS, ("127.0.0.1/32",))], tld_name)
+    publish(app, email, domain, cred.cert)
+    return cred

@@ -101,7 +101,6 @@ def start_mock(app, certs_dir) -> Iterator[Any]:
             private_key=str(material.server_key),
             threads=8,
             name=f"test-{system}",
-            max_request_body=mock.config["MAX_BODY_BYTES"],
         )
         server.prepare()
         threading.Thread(target=server.serve, daemon=True).start()

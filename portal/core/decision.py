@@ -43,6 +43,8 @@ REASONS = (
     "source-not-in-basic-acl",
     "session-unknown",
     "session-expired",
+    "too-many-connections",
+    "too-many-login-failures",
 )
 
 
