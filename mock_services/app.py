@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
+from werkzeug.exceptions import MethodNotAllowed
 
 from infra import config as config_module
 from infra.database import db, init_database, is_sqlite
@@ -112,6 +113,15 @@ def create_mock_app(system: str, overrides: dict[str, Any] | None = None) -> Fla
         decided = g.get("decision")
         if decided is not None and enforcer().explain:
             response.headers[DECISION_HEADER] = enforcer().header_value(*decided)
+        return response
+
+    @app.after_request
+    def allow(response: Response) -> Response:
+        # A 405 names the path's methods (RFC 9110); the mocks' own error answers would drop
+        # the Allow header werkzeug puts on its exception.
+        refused = request.routing_exception
+        if response.status_code == 405 and isinstance(refused, MethodNotAllowed):
+            response.headers.update(h for h in refused.get_headers() if h[0] == "Allow")
         return response
 
     errors = getattr(views, "register_errors", None)

@@ -263,6 +263,12 @@ class _Reject(Exception):
 _XML_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
+# The statuses whose answer is an iirdea body; any other answer is bare. nomulus
+# IcannHttpReporter.send: "Only responses with a 200 or 400 status have a body" (after
+# draft-lozano-icann-registry-interfaces-13).
+IIRDEA_STATUSES = frozenset({200, 400})
+
+
 def response_xml(result: RriResult) -> bytes:
     """The iirdea answer body for ``result`` (UTF-8, message XML-escaped)."""
     msg = escape(_XML_ILLEGAL.sub("\ufffd", result.message))

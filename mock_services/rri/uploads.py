@@ -11,7 +11,7 @@ material is silent). Pure: the views hand in what they read from the request and
 * Accepted bodies are stored byte for byte. The status key is the month for monthly reports,
   the watermark date for escrow reports and the ``repDate`` for notifications (``key`` of the
   validation result); a status read answers 200 with 1000 when something was received under
-  that key, else 404 with 2001.
+  that key, else 404 (bare: only 200 and 400 answers carry an iirdea body).
 """
 
 from __future__ import annotations

@@ -29,7 +29,17 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def bare(status: int) -> Response:
+    """An answer with no body and no Content-Type."""
+    response = Response(status=status)
+    del response.headers["Content-Type"]
+    return response
+
+
 def answer(result: RriResult) -> Response:
+    """The iirdea answer of ``result``; bare unless 200 or 400."""
+    if result.http_status not in reports.IIRDEA_STATUSES:
+        return bare(result.http_status)
     return Response(reports.response_xml(result), result.http_status, mimetype="text/xml")
 
 
@@ -162,7 +172,7 @@ def _json_only() -> Response | None:
     if "Accept" in request.headers and not request.accept_mimetypes.best_match(
         ["application/json"]
     ):
-        return Response(status=406)
+        return bare(406)
     return None
 
 
@@ -180,7 +190,7 @@ def escrow_notification_status(tld: str) -> Response:
 
 def conformance_version() -> Response:
     """GET /info/status/conformance-version: 404, as production answers."""
-    return Response(status=404)
+    return bare(404)
 
 
 def register_errors(app: Flask) -> None:
