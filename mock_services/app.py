@@ -127,4 +127,7 @@ def create_mock_app(system: str, overrides: dict[str, Any] | None = None) -> Fla
     errors = getattr(views, "register_errors", None)
     if errors:
         errors(app)
+    extend = getattr(views, "init_app", None)  # what a mock's views need of the app
+    if extend:
+        extend(app)
     return app

@@ -44,6 +44,8 @@ class MockRoute:
 _M = "/ry/<tld>/v2"
 _SVC = _M + "/monitoring/<svc>"
 _SLAM, _DAAR = "mosapi-slam", "mosapi-daar"
+# A measurement's ID is its file name: <clock>.json by date, <clock>.<eventid>.json under an
+# incident (ICANN's SLAM, ApiHelper.pm).
 _MEASUREMENT_LEVELS = (
     "",
     "/<int:year>",
@@ -51,6 +53,7 @@ _MEASUREMENT_LEVELS = (
     "/<int:year>/<int:month>/<int:day>",
     "/<int:year>/<int:month>/<int:day>/<measurement_id>",
 )
+_INCIDENT = _SVC + "/incidents/<incident_id>"
 
 
 def _mosapi(rule: str, handler: str, role: str | None) -> MockRoute:
@@ -115,9 +118,10 @@ ROUTES: tuple[MockRoute, ...] = (
     _mosapi(_SVC + "/alarmed", "alarmed", _SLAM),
     _mosapi(_SVC + "/downtime", "downtime", _SLAM),
     _mosapi(_SVC + "/incidents", "incidents", _SLAM),
-    _mosapi(_SVC + "/incidents/<incident_id>", "incident", _SLAM),
-    _mosapi(_SVC + "/incidents/<incident_id>/falsePositive", "incident_false_positive", _SLAM),
-    _mosapi(_SVC + "/incidents/<incident_id>/measurements", "incident_measurements", _SLAM),
+    _mosapi(_INCIDENT, "incident", _SLAM),
+    _mosapi(_INCIDENT + "/falsePositive", "incident_false_positive", _SLAM),
+    _mosapi(_INCIDENT + "/measurements", "incident_measurements", _SLAM),
+    _mosapi(_INCIDENT + "/measurements/<measurement_id>", "incident_measurement", _SLAM),
     *(_mosapi(_SVC + "/measurements" + at, "measurements", _SLAM) for at in _MEASUREMENT_LEVELS),
     _mosapi(_M + "/metrica/domainList/latest", "metrica_latest", _DAAR),
     _mosapi(_M + "/metrica/domainList/<day>", "metrica_by_date", _DAAR),

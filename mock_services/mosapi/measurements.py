@@ -1,35 +1,44 @@
-"""The mock MoSAPI's measurements (shapes harness-defined, modelled on the specification).
+"""The mock MoSAPI's measurements, shaped as ICANN's SLAM writes the files MoSAPI serves.
 
-One measurement per cycle (60 s for DNS/DNSSEC, 300 s for RDDS/RDAP/EPP) for the retention
-window; its ID is the cycle start in Unix seconds as a string. A cycle is ``Down`` when it
-overlaps any listed incident (false positives included: the raw measurement was Down). A
-disabled service has no measurements. Listing levels::
+SLAM (beta6nine9/zabbix_rsm ``opt/zabbix/scripts/ApiHelper.pm``) stores one file per cycle at
+``measurements/yyyy/mm/dd/<clock>.json`` (``__gen_measurement_path``), ``<clock>`` the cycle
+start in Unix seconds, and copies each cycle of an incident into the incident's directory as
+``<clock>.<eventid>.json`` (``ah_copy_measurement``). The measurement ID is that file name.
+Listings (onasunnymorning/domain-os ``queryAvailableMeasurement*.go``)::
 
-    measurements()                -> {"version", "lastUpdateApiDatabase", "tld", "service",
-                                      "years": ["2025", ...]}
-    measurements(year)            -> {... "year", "months": ["01", ...]}
-    measurements(year, month)     -> {... "year", "month", "days": ["01", ...]}
-    measurements(y, m, d)         -> {... "year", "month", "day", "measurements": [id, ...]}
-    measurements(y, m, d, id)     -> {"version", "lastUpdateApiDatabase", "tld", "service",
-                                      "measurementID", "cycleCalculationDateTime", "status",
-                                      "testedInterface": [{"interface", "status",
-                                        "probes": [{"city", "status", "testData": [{"target",
-                                          "status", "metrics": [{"testDateTime", "targetIP",
-                                          "rtt", "result"}]}]}]}]}
+    measurements()            -> {"version", "lastUpdateApiDatabase", "years": ["2025", ...]}
+    measurements(y)           -> {..., "months": ["06", "05", ...]}      newest first
+    measurements(y, m)        -> {..., "days": ["15", "14", ...]}        newest first
+    measurements(y, m, d)     -> {..., "measurements": ["<clock>.json", ...]}   oldest first
 
-Probes are cities of the harness's probe nodes (``mock_services.probe_nodes``).
+A measurement is what ``sla-api-recent.pl`` (``calculate_cycle``, ``fill_test_data``) writes
+for API version 2: ``tld``, ``service`` (in lower case, as that script writes it),
+``cycleCalculationDateTime``, ``status``, ``testedInterface: [{interface, probes: [{city,
+status, transport, testedName, testData: [{target, status, metrics: [{testDateTime, targetIP,
+rtt, result, nsid}]}]}]}]``, and for DNS and DNSSEC ``minNameServersUp`` and
+``nameServerAvailability``; ``nsid`` only for DNS and DNSSEC. ``result`` is ``"ok"`` or the
+probe's error code as a string (``probe_errors``), with ``rtt`` null.
+
+Harness choices: one cycle every 60 s (DNS, DNSSEC) or 300 s (RDDS, RDAP, EPP) for the
+retention window; a cycle is Down when it overlaps a listed incident (false positives included:
+the raw measurement was Down); four probes per interface, drawn from the harness's probe nodes
+(``mock_services.probe_nodes``); DNS is tested over TCP one cycle in ten, else UDP; SLAM writes
+no EPP measurements, the mock does, in the same shape. A disabled service has none.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
+from random import Random
 from typing import Any
 
 from portal.core.mosapi import DAY, database_time
 
 from ..probe_nodes import PROBE_CITIES
 from .generation import envelope, rng, seed, tld_label
-from .monitoring import RETENTION, ServiceView, service_view
+from .monitoring import RETENTION, Incident, ServiceView, service_view
+from .probe_errors import failure_codes
 
 INCIDENT_MEASUREMENTS_CAP = 1440
 CYCLE_SECONDS: dict[str, int] = {"DNS": 60, "DNSSEC": 60, "RDDS": 300, "RDAP": 300, "EPP": 300}
@@ -40,7 +49,24 @@ INTERFACES: dict[str, tuple[str, ...]] = {
     "RDAP": ("RDAP",),
     "EPP": ("EPP",),
 }
+NAME_SERVER_SERVICES = frozenset({"DNS", "DNSSEC"})
 PROBES_PER_INTERFACE = 4
+MIN_NAME_SERVERS_UP = 2
+DNS_OVER_TCP_EVERY = 10  # cycles
+
+_MEASUREMENT_FILE = re.compile(r"([0-9]+)\.json", re.ASCII)
+_INCIDENT_MEASUREMENT_FILE = re.compile(r"([0-9]+)\.([0-9]+)\.json", re.ASCII)
+_NSID_SITES = ("ams", "fra", "iad", "lhr", "nrt", "sin", "syd")
+
+
+def measurement_file(cycle: int) -> str:
+    """A measurement's ID: its file name, ``<clock>.json``."""
+    return f"{cycle}.json"
+
+
+def incident_measurement_file(cycle: int, event_id: int) -> str:
+    """The ID of a measurement listed under an incident: ``<clock>.<eventid>.json``."""
+    return f"{cycle}.{event_id}.json"
 
 
 def _cycle_bounds(service: str, ref: int) -> tuple[int, int, int]:
@@ -53,36 +79,52 @@ def _cycle_bounds(service: str, ref: int) -> tuple[int, int, int]:
     return length, first, last
 
 
+def _incident_cycles(view: ServiceView, item: Incident, ref: int) -> list[int]:
+    """The cycles the incident covers, the most recent ``INCIDENT_MEASUREMENTS_CAP`` at most."""
+    length, first, last = _cycle_bounds(view.name, ref)
+    end = ref if item.end is None else item.end
+    start_cycle = max(first, item.start - item.start % length)
+    return list(range(start_cycle, min(last, end - 1) + 1, length))[-INCIDENT_MEASUREMENTS_CAP:]
+
+
+def _find_incident(
+    tld: str, service: str, incident_id: str, scenario: object, now: datetime
+) -> tuple[ServiceView, Incident] | None:
+    view = service_view(tld, service, scenario, now)
+    item = None if view is None else view.incident(incident_id)
+    return None if view is None or item is None else (view, item)
+
+
 def incident_measurements(
     tld: str, service: str, incident_id: str, scenario: object, now: datetime
 ) -> dict[str, Any] | None:
     """``.../incidents/<incidentID>/measurements`` -> ``{"version", "lastUpdateApiDatabase",
-    "measurements": [{"measurementID", "measurementDate", "measurementDataURI"}]}``.
-
-    The cycles the incident covers, the most recent ``INCIDENT_MEASUREMENTS_CAP`` at most; the
-    URI is the path of the measurement on this mock.
-    """
-    view = service_view(tld, service, scenario, now)
-    item = None if view is None else view.incident(incident_id)
-    if view is None or item is None:
+    "measurements": ["<clock>.<eventid>.json", ...]}``, oldest first: the files SLAM copies
+    into the incident's directory, listed like a day's measurements."""
+    found = _find_incident(tld, service, incident_id, scenario, now)
+    if found is None:
         return None
+    view, item = found
     ref = database_time(now)
-    length, first, last = _cycle_bounds(view.name, ref)
-    end = ref if item.end is None else item.end
-    start_cycle = max(first, item.start - item.start % length)
-    cycles = list(range(start_cycle, min(last, end - 1) + 1, length))[-INCIDENT_MEASUREMENTS_CAP:]
-    base = f"/ry/{tld_label(tld)}/v2/monitoring/{view.name.lower()}/measurements"
-    listed = []
-    for cycle in cycles:
-        day = datetime.fromtimestamp(cycle, UTC)
-        listed.append(
-            {
-                "measurementID": str(cycle),
-                "measurementDate": cycle,
-                "measurementDataURI": f"{base}/{day:%Y/%m/%d}/{cycle}",
-            }
-        )
-    return envelope(ref, measurements=listed)
+    names = [incident_measurement_file(c, item.event_id) for c in _incident_cycles(view, item, ref)]
+    return envelope(ref, measurements=names)
+
+
+def incident_measurement(
+    tld: str, service: str, incident_id: str, name: str, scenario: object, now: datetime
+) -> dict[str, Any] | None:
+    """``.../incidents/<incidentID>/measurements/<clock>.<eventid>.json``: the copy of that
+    cycle's measurement; ``None`` when the incident does not list it."""
+    found = _find_incident(tld, service, incident_id, scenario, now)
+    match = _INCIDENT_MEASUREMENT_FILE.fullmatch(name)
+    if found is None or match is None:
+        return None
+    view, item = found
+    cycle, event_id = int(match.group(1)), int(match.group(2))
+    ref = database_time(now)
+    if event_id != item.event_id or cycle not in _incident_cycles(view, item, ref):
+        return None
+    return _measurement(view, tld_label(tld), cycle, ref)
 
 
 def _as_int(value: int | str | None) -> int | None:
@@ -112,21 +154,83 @@ def _name_servers(tld: str) -> list[tuple[str, str, str]]:
 
 
 def _targets(tld: str, interface: str) -> list[tuple[str, list[str]]]:
-    """(target, addresses tested) per interface; documentation-range addresses."""
-    if interface in ("DNS", "DNSSEC"):
+    """(target, addresses tested) per interface, documentation-range addresses. Targets as
+    SLAM names them: the name server, the RDDS host, the RDAP base URL."""
+    if interface in NAME_SERVER_SERVICES:
         return [(name, [v4, v6]) for name, v4, v6 in _name_servers(tld)]
     ip = f"198.51.100.{seed(tld, interface, 'ip') % 254 + 1}"
     return {
         "RDDS43": [(f"whois.nic.{tld}", [ip])],
-        "RDDS80": [(f"https://whois.nic.{tld}/", [ip])],
+        "RDDS80": [(f"whois.nic.{tld}", [ip])],
         "RDAP": [(f"https://rdap.nic.{tld}/", [ip])],
         "EPP": [(f"epp.nic.{tld}", [ip])],
     }[interface]
 
 
+def _tested_name(tld: str, interface: str) -> str | None:
+    """The name a probe queried: a non-existent domain for DNS (SLAM's DNS test expects
+    NXDOMAIN), a registered one for RDDS and RDAP; EPP names none."""
+    if interface in NAME_SERVER_SERVICES:
+        return f"nonexistent.{tld}"
+    return None if interface == "EPP" else f"nic.{tld}"
+
+
+def _nsid(tld: str, name: str, address: str) -> str | None:
+    """The NSID a name server reports (hex), stable per server address; one in four sends
+    none (null)."""
+    draw = rng(tld, "nsid", name, address)
+    if draw.random() < 0.25:
+        return None
+    label = f"{name.split('.')[0]}.{draw.choice(_NSID_SITES)}{draw.randint(1, 9)}"
+    return label.encode().hex()
+
+
+def _transport(tld: str, interface: str, cycle: int) -> str:
+    """DNS and DNSSEC over UDP, one cycle in ``DNS_OVER_TCP_EVERY`` over TCP; the rest TCP."""
+    if interface not in NAME_SERVER_SERVICES:
+        return "tcp"
+    return "tcp" if seed(tld, "dns-over-tcp", cycle) % DNS_OVER_TCP_EVERY == 0 else "udp"
+
+
+def _test_data(
+    draw: Random, tld: str, interface: str, transport: str, tested_at: int, failed: bool
+) -> list[dict[str, Any]]:
+    """One probe's tests of an interface: each target with its metrics, sorted like SLAM's."""
+    codes = failure_codes(interface, transport)
+    data = []
+    for target, addresses in sorted(_targets(tld, interface)):
+        metrics = []
+        for address in sorted(addresses):
+            metric: dict[str, Any] = {
+                "testDateTime": tested_at,
+                "targetIP": address,
+                "rtt": None if failed else draw.randint(5, 400),
+                "result": str(draw.choice(codes)) if failed else "ok",
+            }
+            if interface in NAME_SERVER_SERVICES:
+                metric["nsid"] = None if failed else _nsid(tld, target, address)
+            metrics.append(metric)
+        data.append({"target": target, "status": "Down" if failed else "Up", "metrics": metrics})
+    return data
+
+
+def _name_server_availability(probes: list[dict[str, Any]]) -> dict[str, Any]:
+    """SLAM's aggregate of the DNS tests: each name server Down when any probe found it
+    Down, and each probe's view of each name server."""
+    aggregate: dict[str, str] = {}
+    per_probe = []
+    for probe in probes:
+        seen = [{"target": t["target"], "status": t["status"]} for t in probe["testData"]]
+        for item in seen:
+            if aggregate.get(item["target"]) != "Down":
+                aggregate[item["target"]] = item["status"]
+        per_probe.append({"city": probe["city"], "testData": seen})
+    status = [{"target": target, "status": aggregate[target]} for target in sorted(aggregate)]
+    return {"nameServerStatus": status, "probes": per_probe}
+
+
 def _measurement(view: ServiceView, tld: str, cycle: int, ref: int) -> dict[str, Any]:
-    """One cycle's measurement. ``result`` is ``"ok"`` or the placeholder error code
-    ``"-200"`` (with ``rtt`` null)."""
+    """One cycle's measurement (version 2)."""
     length = CYCLE_SECONDS[view.name]
     down = any(
         item.start < cycle + length and (item.end is None or item.end > cycle)
@@ -135,47 +239,37 @@ def _measurement(view: ServiceView, tld: str, cycle: int, ref: int) -> dict[str,
     draw = rng(tld, view.name, "measurement", cycle)
     interfaces = []
     for interface in INTERFACES[view.name]:
-        probes = []
+        transport = _transport(tld, interface, cycle)
         cities = sorted(draw.sample(PROBE_CITIES, PROBES_PER_INTERFACE))
         # Down: all probes but maybe one fail; Up: at most one probe fails.
         failing = set(
             draw.sample(cities, draw.choice((3, 4)) if down else int(draw.random() < 0.1))
         )
+        probes = []
         for city in cities:
-            probe_down = city in failing
-            test_data = []
-            for target, addresses in _targets(tld, interface):
-                metrics = [
-                    {
-                        "testDateTime": cycle + draw.randrange(length),
-                        "targetIP": address,
-                        "rtt": None if probe_down else draw.randint(5, 400),
-                        "result": "-200" if probe_down else "ok",
-                    }
-                    for address in addresses
-                ]
-                test_data.append(
-                    {
-                        "target": target,
-                        "status": "Down" if probe_down else "Up",
-                        "metrics": metrics,
-                    }
-                )
+            failed = city in failing
+            tested_at = cycle + draw.randrange(length)
             probes.append(
-                {"city": city, "status": "Down" if probe_down else "Up", "testData": test_data}
+                {
+                    "city": city,
+                    "status": "Down" if failed else "Up",
+                    "transport": transport,
+                    "testedName": _tested_name(tld, interface),
+                    "testData": _test_data(draw, tld, interface, transport, tested_at, failed),
+                }
             )
-        interfaces.append(
-            {"interface": interface, "status": "Down" if down else "Up", "probes": probes}
-        )
-    return envelope(
-        ref,
-        tld=tld,
-        service=view.name,
-        measurementID=str(cycle),
-        cycleCalculationDateTime=cycle,
-        status="Down" if down else "Up",
-        testedInterface=interfaces,
-    )
+        interfaces.append({"interface": interface, "probes": probes})
+    fields: dict[str, Any] = {
+        "tld": tld,
+        "service": view.name.lower(),
+        "cycleCalculationDateTime": cycle,
+        "status": "Down" if down else "Up",
+        "testedInterface": interfaces,
+    }
+    if view.name in NAME_SERVER_SERVICES:
+        fields["minNameServersUp"] = MIN_NAME_SERVERS_UP
+        fields["nameServerAvailability"] = _name_server_availability(interfaces[0]["probes"])
+    return envelope(ref, **fields)
 
 
 def measurements(
@@ -189,10 +283,10 @@ def measurements(
     *,
     scenario: object = None,
 ) -> dict[str, Any] | None:
-    """``v2/monitoring/<svc>/measurements[/yyyy[/mm[/dd[/<id>]]]]``.
+    """``v2/monitoring/<svc>/measurements[/yyyy[/mm[/dd[/<clock>.json]]]]``.
 
     ``None`` for an unknown service, a disabled one, a malformed or empty period, or an
-    unknown measurement.
+    unknown measurement (a path names a file, and there is none).
     """
     view = service_view(tld, service, scenario, now)
     if view is None or not view.enabled:
@@ -209,22 +303,18 @@ def measurements(
     first_day = datetime.fromtimestamp(first, UTC).date()
     last_day = datetime.fromtimestamp(last, UTC).date()
     days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
-    head = {"tld": tld, "service": view.name}
     if y is None:
-        years = sorted({f"{x.year:04d}" for x in days})
-        return envelope(ref, **head, years=years)
+        return envelope(ref, years=sorted({f"{x.year:04d}" for x in days}, reverse=True))
     days = [x for x in days if x.year == y]
     if not days:
         return None
     if m is None:
-        months = sorted({f"{x.month:02d}" for x in days})
-        return envelope(ref, **head, year=f"{y:04d}", months=months)
+        return envelope(ref, months=sorted({f"{x.month:02d}" for x in days}, reverse=True))
     days = [x for x in days if x.month == m]
     if not days:
         return None
     if d is None:
-        listed = [f"{x.day:02d}" for x in days]
-        return envelope(ref, **head, year=f"{y:04d}", month=f"{m:02d}", days=listed)
+        return envelope(ref, days=[f"{x.day:02d}" for x in reversed(days)])
     days = [x for x in days if x.day == d]
     if not days:
         return None
@@ -232,11 +322,9 @@ def measurements(
     lo = max(first, day_start + (-day_start % length))
     hi = min(last, day_start + DAY - 1)
     if measurement_id is None:
-        ids = [str(c) for c in range(lo, hi + 1, length)]
-        return envelope(
-            ref, **head, year=f"{y:04d}", month=f"{m:02d}", day=f"{d:02d}", measurements=ids
-        )
-    cycle = _as_int(measurement_id)
-    if cycle is None or cycle < lo or cycle > hi or cycle % length:
+        return envelope(ref, measurements=[measurement_file(c) for c in range(lo, hi + 1, length)])
+    match = _MEASUREMENT_FILE.fullmatch(measurement_id)
+    cycle = int(match.group(1)) if match else -1
+    if cycle < lo or cycle > hi or cycle % length:
         return None
     return _measurement(view, tld, cycle, ref)

@@ -285,9 +285,11 @@ def incidents(
 def incident(
     tld: str, service: str, incident_id: str, scenario: object, now: datetime
 ) -> dict[str, Any] | None:
-    """``v2/monitoring/<svc>/incidents/<incidentID>``; ``None`` when unknown."""
+    """``v2/monitoring/<svc>/incidents/<incidentID>`` -> ``{"incidents": [<the incident>],
+    "version", "lastUpdateApiDatabase"}``, the incident's ``state`` file as SLAM writes it
+    (beta6nine9/zabbix_rsm ``ApiHelper.pm`` ``ah_save_incident``); ``None`` when unknown."""
     found = _find_incident(tld, service, incident_id, scenario, now)
-    return _answer(found, now, Incident.as_json)
+    return _answer(found, now, lambda item: {"incidents": [item.as_json()]})
 
 
 def incident_false_positive(

@@ -1,6 +1,7 @@
 """The mock MoSAPI's Flask views: a thin layer over the pure generators of this package.
 
 Enforcement has already run for every data endpoint; login and logout decide and log themselves.
+Every 400 and 404 of MoSAPI's own endpoints is its error envelope (``errors``).
 """
 
 from __future__ import annotations
@@ -8,17 +9,18 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache, wraps
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
+from flask_compress import Compress
 from sqlalchemy import delete
 from werkzeug.exceptions import HTTPException
 
 from infra.database import db
 from portal.core.decision import Decision
-from portal.core.mosapi import SERVICE_PATHS
+from portal.core.mosapi import SERVICE_PATHS, parse_unix_time
 from portal.models import MosapiSession
 
 from ..enforcement import MOSAPI_DENIED, SESSION_COOKIE, session_hash
@@ -26,8 +28,12 @@ from ..harness_views import json_error
 from ..routes import RY
 from . import measurements as measurement_data
 from . import metrica, monitoring, rdap
+from .errors import MosapiError, not_found, parse_range
 
 SESSION_LIFETIME = timedelta(minutes=15)
+# METRICA answers are gzip-compressed when the client asks (Accept-Encoding) and the body is
+# worth it (Flask-Compress: COMPRESS_MIN_SIZE, Content-Encoding and Vary set for us).
+compress = Compress()
 
 
 def _now() -> datetime:
@@ -41,9 +47,18 @@ def scenario_for(tld: str) -> dict[str, Any] | None:
     return enforcer().cache.scenario(tld)
 
 
-def _json(body: dict[str, Any] | None, not_found: str = "no such object") -> Response:
+def _error(error: MosapiError) -> Response:
+    response = jsonify(error.body())
+    response.status_code = error.status
+    return response
+
+
+def _json(body: dict[str, Any] | MosapiError | None, missing: str) -> Response:
+    """The body, the refusal, or (``None``) a 404 saying what is ``missing``."""
     if body is None:
-        return json_error(404, not_found)
+        return _error(not_found(missing))
+    if isinstance(body, MosapiError):
+        return _error(body)
     return jsonify(body)
 
 
@@ -55,7 +70,7 @@ def per_service(view: Callable[..., Response]) -> Callable[..., Response]:
     def wrapper(tld: str, svc: str, **kwargs: Any) -> Response:
         service = SERVICE_PATHS.get(svc)
         if service is None:
-            return json_error(404, f"unknown service {svc!r}")
+            return _error(not_found(f"unknown service {svc!r}"))
         return view(tld=tld, svc=service, **kwargs)
 
     return wrapper
@@ -76,7 +91,7 @@ def login(tld: str) -> Response:
     if not decision.allowed:
         decision_id = enf.log(db.session, request, tld, decision, 401, {"source": source})
         g.decision = (decision_id, decision)
-        return Response(MOSAPI_DENIED, 401, mimetype="text/plain")
+        return enf.login_denial(decision)
     username = decision.matched_entry or ""
     token = secrets.token_hex(20)  # the 40-hex-character `id` cookie
     enf.end_sessions(db.session, username)  # one live session per account
@@ -145,33 +160,32 @@ def state(tld: str) -> Response:
 
 @per_service
 def alarmed(tld: str, svc: str) -> Response:
-    return _json(monitoring.alarmed(tld, svc, scenario_for(tld), _now()))
+    return _json(monitoring.alarmed(tld, svc, scenario_for(tld), _now()), "no such service")
 
 
 @per_service
 def downtime(tld: str, svc: str) -> Response:
-    return _json(monitoring.downtime(tld, svc, scenario_for(tld), _now()))
-
-
-def _unix_arg(name: str) -> tuple[int | None, bool]:
-    raw = request.args.get(name)
-    if raw is None:
-        return None, True
-    return (int(raw), True) if raw.isdigit() else (None, False)
+    return _json(monitoring.downtime(tld, svc, scenario_for(tld), _now()), "no such service")
 
 
 @per_service
 def incidents(tld: str, svc: str) -> Response:
-    start, ok_start = _unix_arg("startDate")
-    end, ok_end = _unix_arg("endDate")
-    if not (ok_start and ok_end):
-        return json_error(400, "startDate and endDate are Unix seconds")
-    return _json(monitoring.incidents(tld, svc, scenario_for(tld), _now(), start, end))
+    window = parse_range(
+        request.args.get("startDate"),
+        request.args.get("endDate"),
+        parse_unix_time,
+        "a Unix time in seconds",
+    )
+    if isinstance(window, MosapiError):
+        return _error(window)
+    listed = monitoring.incidents(tld, svc, scenario_for(tld), _now(), *window)
+    return _json(listed, "no such service")
 
 
 @per_service
 def incident(tld: str, svc: str, incident_id: str) -> Response:
-    return _json(monitoring.incident(tld, svc, incident_id, scenario_for(tld), _now()))
+    found = monitoring.incident(tld, svc, incident_id, scenario_for(tld), _now())
+    return _json(found, "no such incident")
 
 
 @per_service
@@ -188,6 +202,14 @@ def incident_measurements(tld: str, svc: str, incident_id: str) -> Response:
         measurement_data.incident_measurements(tld, svc, incident_id, scenario_for(tld), _now()),
         "no such incident",
     )
+
+
+@per_service
+def incident_measurement(tld: str, svc: str, incident_id: str, measurement_id: str) -> Response:
+    found = measurement_data.incident_measurement(
+        tld, svc, incident_id, measurement_id, scenario_for(tld), _now()
+    )
+    return _json(found, "no such measurement")
 
 
 @per_service
@@ -217,32 +239,54 @@ def measurements(
 # --------------------------------------------------------------------------- METRICA, RDAP
 
 
+def _metrica_report(tld: str, report: dict[str, Any] | None) -> Response:
+    """A report, ``Last-Modified`` when it was generated; 404 when there is none."""
+    response = _json(report, "no report")
+    if report is not None:
+        day = date.fromisoformat(report["domainListDate"])
+        response.last_modified = metrica.generated_at(tld, day)
+    return response
+
+
+@compress.compressed()
 def metrica_latest(tld: str) -> Response:
-    return _json(metrica.metrica_latest(tld, scenario_for(tld), _now()), "no report")
+    return _metrica_report(tld, metrica.metrica_latest(tld, scenario_for(tld), _now()))
 
 
+@compress.compressed()
 def metrica_by_date(tld: str, day: str) -> Response:
-    return _json(metrica.metrica_by_date(tld, day, scenario_for(tld), _now()), "no report")
+    return _metrica_report(tld, metrica.metrica_by_date(tld, day, scenario_for(tld), _now()))
 
 
+@compress.compressed()
 def metrica_list(tld: str) -> Response:
-    status, body = metrica.metrica_list(
+    listed = metrica.metrica_list(
         tld,
         request.args.get("startDate"),
         request.args.get("endDate"),
         scenario_for(tld),
         _now(),
     )
-    response = jsonify(body)
-    response.status_code = status
-    return response
+    return _json(listed, "no report")
 
 
 def rdap_base_urls(tld: str) -> Response:
     return jsonify(rdap.rdap_base_urls(_now()))
 
 
+def init_app(app: Flask) -> None:
+    """Compression for the views that ask for it, gzip only (what MoSAPI's clients send)."""
+    app.config.update(
+        COMPRESS_REGISTER=False,
+        COMPRESS_ALGORITHM=["gzip"],
+        COMPRESS_EVALUATE_CONDITIONAL_REQUEST=False,
+    )
+    compress.init_app(app)
+
+
 def register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
+        if exc.code == 404:
+            return _error(not_found(exc.description or exc.name))
         return json_error(exc.code or 500, exc.description or exc.name)

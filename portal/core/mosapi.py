@@ -14,7 +14,8 @@ SERVICES: tuple[str, ...] = ("DNS", "DNSSEC", "RDDS", "RDAP", "EPP")
 SERVICE_PATHS: dict[str, str] = {name.lower(): name for name in SERVICES}
 SERVICE_STATUSES: tuple[str, ...] = ("Up", "Down", "Disabled", "Up-inconclusive")
 OVERALL_STATUSES: tuple[str, ...] = ("Up", "Down", "Up-inconclusive")
-THREAT_TYPES: tuple[str, ...] = ("phishing", "malware", "botnetCc", "spam", "pharming")
+# METRICA's threat types, in the order MoSAPI's specification lists them.
+THREAT_TYPES: tuple[str, ...] = ("spam", "phishing", "botnetCc", "malware")
 
 MINUTE = 60
 DAY = 86_400
@@ -23,7 +24,8 @@ RETENTION_DAYS = 90
 # The first day with a METRICA report.
 METRICA_EARLIEST = date(2018, 1, 1)
 
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_UNIX_TIME_RE = re.compile(r"[0-9]+")
 
 
 def as_utc(now: datetime) -> datetime:
@@ -52,9 +54,16 @@ def service_key(name: str) -> str | None:
 
 def parse_iso_date(value: object) -> date | None:
     """Strict ``YYYY-MM-DD`` -> ``date``; ``None`` when malformed or impossible."""
-    if not isinstance(value, str) or not _DATE_RE.match(value):
+    if not isinstance(value, str) or not _DATE_RE.fullmatch(value):
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
         return None
+
+
+def parse_unix_time(value: object) -> int | None:
+    """Strict Unix seconds (ASCII digits only) -> ``int``; ``None`` when malformed."""
+    if not isinstance(value, str) or not _UNIX_TIME_RE.fullmatch(value):
+        return None
+    return int(value)

@@ -22,7 +22,7 @@ Scenario (all keys optional; unknown keys or services are errors)::
       "status": "Up" | "Down" | "Up-inconclusive",   # overall override
       "metrica": {
         "date": "YYYY-MM-DD",             # date of the latest report (default: yesterday)
-        "counts": {"phishing": 3, "malware": -1, "botnetCc": 0, "spam": 2, "pharming": 0},
+        "counts": {"spam": 2, "phishing": 3, "botnetCc": 0, "malware": -1},
         "no_report": false                # true: the TLD has no METRICA report at all
       },
       "rri": {
@@ -36,6 +36,9 @@ Scenario (all keys optional; unknown keys or services are errors)::
 Given ``now`` it also turns ``started_minutes_ago`` into an absolute ``started_at``: store *that*
 form, so incident IDs (which contain the start time) stay stable while time passes. A relative
 incident is otherwise re-anchored to the ``now`` of every answer the mock computes.
+
+METRICA once had a fifth threat type, ``pharming``; MoSAPI names four. A new scenario that
+counts it is refused, and a stored one that does is read without it (``normalise_scenario``).
 """
 
 from __future__ import annotations
@@ -60,6 +63,8 @@ from .mosapi import (
 
 MAX_STARTED_MINUTES_AGO = RETENTION_DAYS * DAY // MINUTE
 MAX_METRICA_COUNT = 1000
+# Threat types older scenarios may still count; the mock reads such a scenario without them.
+RETIRED_THREAT_TYPES: tuple[str, ...] = ("pharming",)
 
 Scenario = dict[str, Any]
 Errors = list[tuple[str, str]]
@@ -70,9 +75,7 @@ PRESETS: dict[str, Scenario] = {
     "rdds-inconclusive": {"services": {"RDDS": {"status": "Up-inconclusive"}}},
     "epp-disabled": {"services": {"EPP": {"status": "Disabled"}}},
     "metrica-phishing": {
-        "metrica": {
-            "counts": {"phishing": 3, "malware": 1, "botnetCc": 0, "spam": 2, "pharming": 0}
-        }
+        "metrica": {"counts": {"spam": 2, "phishing": 3, "botnetCc": 0, "malware": 1}}
     },
     "metrica-none": {"metrica": {"no_report": True}},
 }
@@ -386,10 +389,22 @@ def validate_scenario(
 def normalise_scenario(doc: object) -> Scenario:
     """The normalised form of a raw or already normalised scenario; ``ValueError`` if invalid.
 
-    The mock's generators take either form, so they validate again on every call.
+    The mock's generators take either form, so they validate again on every call. Counts of
+    retired threat types are dropped first: a stored scenario keeps working.
     """
-    clean, errors = validate_scenario(doc)
+    clean, errors = validate_scenario(_without_retired_counts(doc))
     if clean is None:
         detail = "; ".join(f"{field}: {message}" for field, message in errors)
         raise ValueError(f"invalid MoSAPI scenario: {detail}")
     return clean
+
+
+def _without_retired_counts(doc: object) -> object:
+    """``doc`` without ``metrica.counts`` of RETIRED_THREAT_TYPES (a copy only when it has any)."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("metrica"), dict):
+        return doc
+    counts = doc["metrica"].get("counts")
+    if not isinstance(counts, dict) or not any(t in counts for t in RETIRED_THREAT_TYPES):
+        return doc
+    kept = {k: v for k, v in counts.items() if k not in RETIRED_THREAT_TYPES}
+    return {**doc, "metrica": {**doc["metrica"], "counts": kept}}

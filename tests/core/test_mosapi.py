@@ -9,9 +9,11 @@ import pytest
 from portal.core.mosapi import (
     SERVICE_PATHS,
     SERVICES,
+    THREAT_TYPES,
     as_utc,
     database_time,
     parse_iso_date,
+    parse_unix_time,
     service_key,
 )
 
@@ -30,12 +32,32 @@ def test_service_names_in_json_and_in_paths() -> None:
     assert service_key(None) is None  # type: ignore[arg-type]
 
 
+def test_metrica_threat_types_are_the_four_mosapi_names() -> None:
+    # njshah301/nomulus MetricaThreatData.java: "spam, phishing, botnetCc and malware".
+    assert THREAT_TYPES == ("spam", "phishing", "botnetCc", "malware")
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("2025-06-01", date(2025, 6, 1)), ("2025-6-1", None), ("2025-02-30", None), ("", None)],
+    [
+        ("2025-06-01", date(2025, 6, 1)),
+        ("2025-6-1", None),
+        ("2025-02-30", None),
+        ("", None),
+        ("2025-06-01\n", None),
+        ("٢٠٢٥-06-01", None),
+    ],
 )
 def test_parse_iso_date_is_strict(text: str, expected: date | None) -> None:
     assert parse_iso_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("1700000000", 1700000000), ("0", 0), ("²", None), ("١٢", None), ("-5", None), ("", None)],
+)
+def test_parse_unix_time_takes_ascii_digits_only(text: str, expected: int | None) -> None:
+    assert parse_unix_time(text) == expected
 
 
 def test_database_time_is_now_floored_to_the_minute_in_utc() -> None:

@@ -127,6 +127,7 @@ def test_validate_with_now_anchors_relative_starts() -> None:
         ({"metrica": {"counts": {"phishing": -2}}}, "metrica.counts.phishing"),
         ({"metrica": {"counts": {"phishing": True}}}, "metrica.counts.phishing"),
         ({"metrica": {"counts": {"ransomware": 1}}}, "metrica.counts.ransomware"),
+        ({"metrica": {"counts": {"pharming": 0}}}, "metrica.counts.pharming"),
         ({"metrica": {"counts": [1]}}, "metrica.counts"),
         ({"metrica": {"no_report": "no"}}, "metrica.no_report"),
         ({"metrica": {"latest": True}}, "metrica.latest"),
@@ -151,6 +152,15 @@ def test_normalise_returns_the_normalised_form_or_raises() -> None:
     assert normalise_scenario({"services": {"rdap": {}}}) == {"services": {"RDAP": {}}}
     with pytest.raises(ValueError, match=r"invalid MoSAPI scenario: services\.FTP: unknown"):
         normalise_scenario({"services": {"FTP": {}}})
+
+
+def test_normalise_reads_a_stored_scenario_without_retired_threat_types() -> None:
+    # Stored before METRICA's four threat types were corrected; new input is refused above.
+    stored = {"metrica": {"counts": {"spam": 2, "pharming": 0}, "no_report": False}}
+    assert normalise_scenario(stored) == {"metrica": {"counts": {"spam": 2}, "no_report": False}}
+    assert stored["metrica"]["counts"] == {"spam": 2, "pharming": 0}  # the input is not changed
+    with pytest.raises(ValueError, match="metrica.counts.ransomware"):
+        normalise_scenario({"metrica": {"counts": {"ransomware": 1, "pharming": 0}}})
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
