@@ -231,6 +231,13 @@ class TlsaRecordRow(Base):
     usage: Mapped[int] = mapped_column(SmallInteger)
     selector: Mapped[int] = mapped_column(SmallInteger)
     matching_type: Mapped[int] = mapped_column(SmallInteger)
+    data: Mapped[str] = mapped_column(Text)  # lower-case hex
+    ttl: Mapped[int] = mapped_column(default=3600)
+    # The name belongs to the organisation that published first at it.
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    created_by: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
     @property
     def record(self) -> TlsaRecord:
         return TlsaRecord(self.usage, self.selector, self.matching_type, bytes.fromhex(self.data))
@@ -239,13 +246,6 @@ class TlsaRecordRow(Base):
     def presentation(self) -> str:
         """The record as a zone file line."""
         return self.record.presentation(self.name, self.ttl)
-
-    data: Mapped[str] = mapped_column(Text)  # lower-case hex
-    ttl: Mapped[int] = mapped_column(default=3600)
-    # The name belongs to the organisation that published first at it.
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
-    created_by: Mapped[str] = mapped_column(String(254))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Counter(enum.StrEnum):

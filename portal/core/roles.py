@@ -22,8 +22,7 @@ ROLES: tuple[Role, ...] = (
         "rri-monthly-reports",
         "RRI – TLD Monthly Reporting",
         ("rri",),
-        "RRI monthly report PUTs, their /info/report/... status reads, "
-        "/info/status/registry/<tld>",
+        "RRI monthly report PUTs, their /info/report/... status reads, /info/status/registry/<tld>",
     ),
     Role(
         "rri-escrow-reports",
