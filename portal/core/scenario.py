@@ -110,6 +110,34 @@ def _unknown_keys(obj: dict, allowed: tuple[str, ...], where: str, errors: Error
             errors.append((name, f"unknown key; allowed: {', '.join(allowed)}"))
 
 
+def _flag_field(raw: dict, key: str, where: str, out: dict[str, Any], errors: Errors) -> None:
+    if key not in raw:
+        return
+    if isinstance(raw[key], bool):
+        out[key] = raw[key]
+    else:
+        errors.append((f"{where}.{key}", "must be true or false"))
+
+
+def _date_field(
+    raw: dict,
+    key: str,
+    where: str,
+    out: dict[str, Any],
+    errors: Errors,
+    earliest: date | None = None,
+) -> None:
+    if key not in raw:
+        return
+    parsed = parse_iso_date(raw[key])
+    if parsed is None:
+        errors.append((f"{where}.{key}", "must be a date written YYYY-MM-DD"))
+    elif earliest is not None and parsed < earliest:
+        errors.append((f"{where}.{key}", f"must not be before {earliest.isoformat()}"))
+    else:
+        out[key] = parsed.isoformat()
+
+
 def _validate_incident(
     raw: object, where: str, ref: int | None, errors: Errors
 ) -> dict[str, Any] | None:
@@ -226,14 +254,7 @@ def _validate_metrica(raw: object, errors: Errors) -> dict[str, Any]:
         errors.append(("metrica", "must be an object"))
         return out
     _unknown_keys(raw, _METRICA_KEYS, "metrica", errors)
-    if "date" in raw:
-        parsed = parse_iso_date(raw["date"])
-        if parsed is None:
-            errors.append(("metrica.date", "must be a date written YYYY-MM-DD"))
-        elif parsed < METRICA_EARLIEST:
-            errors.append(("metrica.date", f"must not be before {METRICA_EARLIEST.isoformat()}"))
-        else:
-            out["date"] = parsed.isoformat()
+    _date_field(raw, "date", "metrica", out, errors, earliest=METRICA_EARLIEST)
     if "counts" in raw:
         counts = raw["counts"]
         if not isinstance(counts, dict):
@@ -256,11 +277,7 @@ def _validate_metrica(raw: object, errors: Errors) -> dict[str, Any]:
                 else:
                     clean[threat] = value
             out["counts"] = clean
-    if "no_report" in raw:
-        if not isinstance(raw["no_report"], bool):
-            errors.append(("metrica.no_report", "must be true or false"))
-        else:
-            out["no_report"] = raw["no_report"]
+    _flag_field(raw, "no_report", "metrica", out, errors)
     return out
 
 
@@ -280,17 +297,8 @@ def _validate_rri(raw: object, errors: Errors) -> dict[str, Any]:
         errors.append(("rri", "must be an object"))
         return out
     _unknown_keys(raw, _RRI_KEYS, "rri", errors)
-    if "interface_disabled" in raw:
-        if not isinstance(raw["interface_disabled"], bool):
-            errors.append(("rri.interface_disabled", "must be true or false"))
-        else:
-            out["interface_disabled"] = raw["interface_disabled"]
-    if "tld_created" in raw:
-        created = parse_iso_date(raw["tld_created"])
-        if created is None:
-            errors.append(("rri.tld_created", "must be a date written YYYY-MM-DD"))
-        else:
-            out["tld_created"] = created.isoformat()
+    _flag_field(raw, "interface_disabled", "rri", out, errors)
+    _date_field(raw, "tld_created", "rri", out, errors)
     if "reporting_status" in raw:
         paths = raw["reporting_status"]
         if not isinstance(paths, dict):
