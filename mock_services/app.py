@@ -54,19 +54,21 @@ def _guard(view: Callable[..., Any], route: MockRoute) -> Callable[..., Any]:
     def guarded(**kwargs: Any) -> Any:
         if "tld" in kwargs:
             kwargs["tld"] = kwargs["tld"].lower().rstrip(".")
+        tld = kwargs.get("tld", "")
         limits = client_limits()
         if limits is not None:
-            over = limits.check(enforcer(), db.session, route, kwargs["tld"], request)
+            over = limits.check(enforcer(), db.session, route, tld, request)
             if over is not None:
-                g.decision = (over.decision_id, over.decision)
+                g.decision = (over.decision_id, over.decision, over.denial.status_code)
                 return over.denial
         if route.role is None:  # login/logout decide and log themselves; conformance-version
             response = view(**kwargs)
             if limits is not None:
-                limits.answered(enforcer(), route, kwargs["tld"], request, response.status_code)
+                limits.answered(enforcer(), route, tld, request, response.status_code)
             return response
-        outcome = enforcer().enforce(db.session, route, kwargs["tld"], request)
-        g.decision = (outcome.decision_id, outcome.decision)
+        outcome = enforcer().enforce(db.session, route, tld, request)
+        status = outcome.denial.status_code if outcome.denial is not None else 200
+        g.decision = (outcome.decision_id, outcome.decision, status)
         if outcome.denial is not None:
             return outcome.denial
         return view(**kwargs)
@@ -111,8 +113,12 @@ def create_mock_app(system: str, overrides: dict[str, Any] | None = None) -> Fla
     @app.after_request
     def explain(response: Response) -> Response:
         decided = g.get("decision")
-        if decided is not None and enforcer().explain:
-            response.headers[DECISION_HEADER] = enforcer().header_value(*decided)
+        if decided is None:
+            return response
+        decision_id, decision, logged = decided
+        enforcer().settle(db.session, decision_id, logged, response.status_code)
+        if enforcer().explain:
+            response.headers[DECISION_HEADER] = enforcer().header_value(decision_id, decision)
         return response
 
     @app.after_request

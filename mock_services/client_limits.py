@@ -128,7 +128,7 @@ class ClientLimits:
         )
         if refusal is None:
             return None
-        decision = Decision(False, refusal.auth_path, [refusal.reason])
+        decision = Decision(False, refusal.auth_path, [refusal.reason], role=route.role)
         response = refusal.response()
         chain = [CertFacts(c) for c in peer_chain(request.environ)]
         facts = {"source": enforcer.source_address(request), "chain": chain}

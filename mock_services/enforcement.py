@@ -17,7 +17,8 @@ from threading import Lock
 from typing import Any
 
 from flask import Request, Response
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
@@ -29,6 +30,7 @@ from portal.core.decision import (
     Network,
     TldPolicy,
     admits,
+    combine,
     decide_basic,
     decide_certificate,
     parse_address,
@@ -51,7 +53,11 @@ SESSION_COOKIE = "id"
 
 
 # Built once: the decision log insert is on every request's path.
-_LOG_INSERT = insert(DecisionLogRow.__table__).returning(DecisionLogRow.__table__.c.id)
+_LOG = DecisionLogRow.__table__
+_LOG_INSERT = insert(_LOG).returning(_LOG.c.id)
+_STATUS_UPDATE = (
+    update(_LOG).where(_LOG.c.id == bindparam("row_id")).values(status_code=bindparam("status"))
+)
 
 
 class PasswordChecker:
@@ -178,19 +184,7 @@ class Enforcer:
                     other = self._session_path(session, policy, tld, token, source)
             else:
                 other = self.basic(policy, route.basic, request, source)
-            if other is not None and other.allowed:
-                other.warnings = decision.warnings
-                decision = other
-            else:
-                merged = decision.reasons + (other.reasons if other else ["no-credentials"])
-                decision = Decision(
-                    False,
-                    other.auth_path if other else decision.auth_path,
-                    list(dict.fromkeys(merged)),
-                    decision.warnings,
-                    decision.matched_entry,
-                    decision.known_client or bool(other and other.known_client),
-                )
+            decision = combine(decision, other)
         return decision, {"source": source, "chain": chain}
 
     # ------------------------------------------------------------------ log and answer
@@ -221,6 +215,13 @@ class Enforcer:
             "reasons": decision.reasons,
             "warnings": decision.warnings,
             "matched_entry": decision.matched_entry,
+            "required_role": decision.role,
+            "deciding_reason": decision.deciding_reason,
+            "checks": [
+                {"domain_name": c.domain_name, "matched": c.matched, "reasons": list(c.reasons)}
+                for c in decision.checks
+            ]
+            or None,
         }
         with self.write_lock:
             decision_id = int(session.execute(_LOG_INSERT, values).scalar_one())
@@ -252,6 +253,20 @@ class Enforcer:
         status = denial.status_code if denial is not None else 200
         decision_id = self.log(session, request, tld, decision, status, facts)
         return Outcome(decision, decision_id, denial)
+
+    def settle(self, session: Session, decision_id: int, logged: int, sent: int) -> None:
+        """The log says what the client saw: an allowed call the view answered 400, 404 or 413
+        (or a refusal turned into something else) gets the status really sent."""
+        if sent == logged:
+            return
+        with self.write_lock:
+            try:
+                session.execute(_STATUS_UPDATE, {"row_id": decision_id, "status": sent})
+                session.commit()
+            except SQLAlchemyError:  # a view that failed mid-transaction: start clean, once
+                session.rollback()
+                session.execute(_STATUS_UPDATE, {"row_id": decision_id, "status": sent})
+                session.commit()
 
     def header_value(self, decision_id: int, decision: Decision) -> str:
         return f"{decision_id}; {decision.short_reason}"

@@ -266,7 +266,10 @@ class ChangeCounter(Base):
 
 class DecisionLogRow(Base):
     __tablename__ = "decision_log"
-    __table_args__ = (Index("ix_decision_log_tld_id", "tld", "id"),)
+    __table_args__ = (
+        Index("ix_decision_log_tld_id", "tld", "id"),
+        Index("ix_decision_log_created_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -279,10 +282,16 @@ class DecisionLogRow(Base):
     cert_subject: Mapped[str | None] = mapped_column(String(500))
     auth_path: Mapped[str] = mapped_column(String(20))
     result: Mapped[str] = mapped_column(String(8))
+    # The status the client received: set from the decision, corrected once the answer is sent
+    # (a view's 400, 404 or 413 on an allowed call).
     status_code: Mapped[int] = mapped_column()
-    reasons: Mapped[list[str]] = mapped_column()
+    reasons: Mapped[list[str]] = mapped_column()  # the deciding reason first
     warnings: Mapped[list[str]] = mapped_column()
     matched_entry: Mapped[str | None] = mapped_column(String(253))
+    required_role: Mapped[str | None] = mapped_column(String(40))
+    deciding_reason: Mapped[str | None] = mapped_column(String(40))
+    # Each entry's verdict on the certificate: [{domain_name, matched, reasons}].
+    checks: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
 
 class MosapiSession(Base):

@@ -90,7 +90,7 @@ def login(tld: str) -> Response:
     )
     if not decision.allowed:
         decision_id = enf.log(db.session, request, tld, decision, 401, {"source": source})
-        g.decision = (decision_id, decision)
+        g.decision = (decision_id, decision, 401)
         return enf.login_denial(decision)
     username = decision.matched_entry or ""
     token = secrets.token_hex(20)  # the 40-hex-character `id` cookie
@@ -105,7 +105,7 @@ def login(tld: str) -> Response:
     )
     db.session.commit()
     decision_id = enf.log(db.session, request, tld, decision, 200, {"source": source})
-    g.decision = (decision_id, decision)
+    g.decision = (decision_id, decision, 200)
     response = Response("", 200, mimetype="text/plain")
     response.set_cookie(
         SESSION_COOKIE,
@@ -136,7 +136,7 @@ def logout(tld: str) -> Response:
     decision_id = enf.log(
         db.session, request, tld, decision, status, {"source": enf.source_address(request)}
     )
-    g.decision = (decision_id, decision)
+    g.decision = (decision_id, decision, status)
     if not deleted:
         return Response(MOSAPI_DENIED, 401, mimetype="text/plain")
     response = Response("", 200, mimetype="text/plain")

@@ -27,6 +27,7 @@ from pydantic import (
     RootModel,
     Tag,
     WithJsonSchema,
+    field_validator,
 )
 
 from ..core.certificates import ISSUERS, KEY_TYPES, PRESETS
@@ -322,6 +323,12 @@ class DecisionQuery(LimitQuery):
     result: DecisionResult | None = Field(None, description="Only allowed or only denied calls")
 
 
+class EntryCheck(BaseModel):
+    domain_name: str
+    matched: bool = Field(description="The certificate matched the entry's TLSA records")
+    reasons: list[str]
+
+
 class Decision(Shape):
     id: int
     at: Timestamp = Field(validation_alias="created_at")
@@ -334,9 +341,20 @@ class Decision(Shape):
     auth_path: str
     result: DecisionResult
     status_code: int
-    reasons: list[str]
+    reasons: list[str] = Field(description="Reason codes, the deciding one first")
     warnings: list[str]
     matched_entry: str | None
+    required_role: str | None = Field(description="The role the endpoint needs")
+    deciding_reason: str | None
+    sentence: str = Field("", description="What decided the call, and the fix when refused")
+    checks: list[EntryCheck] = Field(
+        default_factory=list, description="Each entry's verdict on the certificate"
+    )
+
+    @field_validator("checks", mode="before")
+    @classmethod
+    def _no_checks(cls, value: Any) -> Any:
+        return value or []
 
 
 class Decisions(BaseModel):

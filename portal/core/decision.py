@@ -16,36 +16,13 @@ from datetime import datetime
 
 from cryptography import x509
 
+from .reasons import REASONS, ordered
 from .tlsa import CertFacts, TlsaRecord, match_chain
+
+__all__ = ["REASONS"]  # the reason codes live with their sentences in .reasons
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-# Reason codes, in the order a tester should read them.
-REASONS = (
-    "tld-not-configured",
-    "no-certificate",
-    "no-entry-for-role",
-    "no-tlsa-at-name",
-    "dnssec-not-validated",
-    "dns-error",
-    "tlsa-mismatch",
-    "san-mismatch",
-    "chain-does-not-reach-anchor",
-    "certificate-expired",
-    "pkix-usage-unsupported",
-    "role-not-granted",
-    "source-not-in-acl",
-    "no-credentials",
-    "unknown-user",
-    "bad-password",
-    "account-not-allowed-here",
-    "source-not-in-basic-acl",
-    "session-unknown",
-    "session-expired",
-    "too-many-connections",
-    "too-many-login-failures",
-)
 
 
 def parse_address(text: str) -> Address | None:
@@ -118,29 +95,46 @@ TlsaLookup = Callable[[str], LookupResult]
 RESULTS = ("allowed", "denied")
 
 
+@dataclass(frozen=True)
+class EntryCheck:
+    """How one entry of the TLD judged the call: matched the certificate or not, and why not."""
+
+    domain_name: str
+    matched: bool
+    reasons: tuple[str, ...] = ()
+
+
 @dataclass
 class Decision:
     allowed: bool
     auth_path: str  # tls-client-auth | basic | session | none
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  # the deciding reason first
     warnings: list[str] = field(default_factory=list)
     matched_entry: str | None = None
     known_client: bool = False
+    role: str | None = None  # the role the endpoint needs (None: login, logout)
+    checks: tuple[EntryCheck, ...] = ()  # certificate path: each entry's verdict, in order
 
     @property
     def result(self) -> str:
         return RESULTS[0] if self.allowed else RESULTS[1]
 
     @property
+    def deciding_reason(self) -> str | None:
+        return None if self.allowed or not self.reasons else self.reasons[0]
+
+    def entry_for(self, reason: str) -> str | None:
+        """The entry a reason is about: the matched one, else the first that gave it."""
+        if self.matched_entry:
+            return self.matched_entry
+        return next((c.domain_name for c in self.checks if reason in c.reasons), None)
+
+    @property
     def short_reason(self) -> str:
         if self.allowed:
             via = f" via {self.matched_entry}" if self.matched_entry else ""
             return f"allowed {self.auth_path}{via}"
-        return self.reasons[0] if self.reasons else "denied"
-
-
-def _ordered(reasons: set[str]) -> list[str]:
-    return sorted(reasons, key=lambda r: REASONS.index(r) if r in REASONS else len(REASONS))
+        return self.deciding_reason or "denied"
 
 
 def decide_certificate(
@@ -153,38 +147,92 @@ def decide_certificate(
     anchors: Sequence[x509.Certificate] = (),
 ) -> Decision:
     if policy is None or not policy.entries:
-        return Decision(False, "none", ["tld-not-configured"])
+        return Decision(False, "none", ["tld-not-configured"], role=role)
     if not chain:
-        return Decision(False, "none", ["no-certificate"])
-    reasons: set[str] = set()
-    known: Decision | None = None
+        return Decision(False, "none", ["no-certificate"], role=role)
+    checks: list[EntryCheck] = []
+    # Entries that matched the certificate but refused the call; the one with the role is the
+    # nearest to success, so its reason decides.
+    near: EntryCheck | None = None
+    near_warnings: list[str] = []
     for entry in policy.entries:
         found = lookup(entry.domain_name)
         if found.error:
-            reasons.add(found.error)
+            checks.append(EntryCheck(entry.domain_name, False, (found.error,)))
             continue
         outcome = match_chain(found.records, chain, entry.domain_name, now, anchors)
         if not outcome.matched:
-            reasons.update(outcome.reasons)
+            checks.append(EntryCheck(entry.domain_name, False, tuple(outcome.reasons)))
             continue
         if role not in entry.roles:
-            reasons.add("role-not-granted")
+            check = EntryCheck(entry.domain_name, True, ("role-not-granted",))
         elif not admits(entry.networks, source):
-            reasons.add("source-not-in-acl")
+            check = EntryCheck(entry.domain_name, True, ("source-not-in-acl",))
         else:
+            checks.append(EntryCheck(entry.domain_name, True))
             return Decision(
-                True, "tls-client-auth", [], outcome.warnings, entry.domain_name, known_client=True
+                True,
+                "tls-client-auth",
+                [],
+                outcome.warnings,
+                entry.domain_name,
+                known_client=True,
+                role=role,
+                checks=tuple(checks),
             )
-        known = known or Decision(
-            False, "tls-client-auth", [], outcome.warnings, entry.domain_name, known_client=True
+        checks.append(check)
+        nearer = near is not None and near.reasons[0] == "role-not-granted" != check.reasons[0]
+        if near is None or nearer:
+            near, near_warnings = check, outcome.warnings
+    if near is not None:
+        # A certificate that matched some entry: report only what kept that client out.
+        others = {r for c in checks if c.matched for r in c.reasons} - set(near.reasons)
+        return Decision(
+            False,
+            "tls-client-auth",
+            [*near.reasons, *ordered(others)],
+            near_warnings,
+            near.domain_name,
+            known_client=True,
+            role=role,
+            checks=tuple(checks),
         )
+    reasons = {r for c in checks for r in c.reasons}
     if not any(role in e.roles for e in policy.entries):
         reasons.add("no-entry-for-role")
-    if known is not None:
-        # A certificate that matched some entry: report only what kept that client out.
-        known.reasons = _ordered(reasons & {"role-not-granted", "source-not-in-acl"})
-        return known
-    return Decision(False, "none", _ordered(reasons))
+    return Decision(False, "none", ordered(reasons), role=role, checks=tuple(checks))
+
+
+def combine(certificate: Decision, credential: Decision | None) -> Decision:
+    """One decision from the certificate path and the credential path (Basic, session cookie).
+
+    Either may admit the call. Refused, the deciding reason is that of the path the client got
+    furthest on: a certificate that matched an entry, else credentials it sent, else the
+    certificate path's own.
+    """
+    if certificate.allowed:
+        return certificate
+    if credential is not None and credential.allowed:
+        credential.warnings = certificate.warnings
+        credential.role = certificate.role
+        return credential
+    if credential is None:
+        reasons = [*certificate.reasons, "no-credentials"]
+    elif certificate.known_client:
+        reasons = [*certificate.reasons, *credential.reasons]
+    else:
+        reasons = [*credential.reasons, *certificate.reasons]
+    lead = certificate if credential is None or certificate.known_client else credential
+    return Decision(
+        False,
+        lead.auth_path,
+        list(dict.fromkeys(reasons)),
+        certificate.warnings,
+        lead.matched_entry,
+        certificate.known_client or bool(credential and credential.known_client),
+        certificate.role,
+        certificate.checks,
+    )
 
 
 def decide_basic(
