@@ -15,12 +15,12 @@ from werkzeug.exceptions import MethodNotAllowed
 from infra import config as config_module
 from infra.database import db, init_database, is_sqlite
 from infra.harness_pki import ensure_material
+from portal.core.endpoints import MockRoute, routes_for
 
 from . import harness_views
 from .client_limits import ClientLimits
 from .enforcement import DECISION_HEADER, Enforcer
 from .policy_cache import CACHE_KEY, PolicyCache
-from .routes import MockRoute, routes_for
 
 ENFORCER_KEY = "tlsauth.enforcer"
 LIMITS_KEY = "tlsauth.client_limits"

@@ -31,10 +31,10 @@ from sqlalchemy.orm import Session
 
 from infra.tls_listener import admit_connection, peer_chain
 from portal.core.decision import Decision
+from portal.core.endpoints import MockRoute
 from portal.core.tlsa import CertFacts
 
 from .enforcement import Enforcer, Outcome
-from .routes import MockRoute
 
 TOO_MANY_CONNECTIONS = "too-many-connections"
 TOO_MANY_LOGIN_FAILURES = "too-many-login-failures"

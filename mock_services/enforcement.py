@@ -35,11 +35,11 @@ from portal.core.decision import (
     decide_certificate,
     parse_address,
 )
+from portal.core.endpoints import MockRoute
 from portal.core.tlsa import CertFacts, spki_der
 from portal.models import DecisionLogRow, MosapiSession, as_utc
 
 from .policy_cache import PolicyCache
-from .routes import MockRoute
 
 MOSAPI_DENIED = (
     "The client could not be authenticated using any of the available methods: "

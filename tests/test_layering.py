@@ -63,7 +63,7 @@ def _plant(tree: Path, module: str, line: str) -> str:
         ("portal/services/zone.py", "import mock_services.app", "services import neither"),
         ("portal/services/zone.py", "from flask import request", "services import neither"),
         ("mock_services/probe_nodes.py", "from portal.tlds import views", "mocks import no portal"),
-        ("portal/api/tlds.py", "import mock_services.routes", "web app does not import"),
+        ("portal/api/tlds.py", "import mock_services.client_limits", "web app does not import"),
         ("infra/tls_listener.py", "import portal.cli", "CLI above web"),
     ],
 )
@@ -78,10 +78,12 @@ def test_a_wrong_import_breaks_a_contract(tree_copy, module, line, contract):
 
 
 def test_a_cycle_between_siblings_breaks_the_acyclic_contract(tree_copy):
-    original = _plant(tree_copy, "mock_services/routes.py", "import mock_services.enforcement")
+    original = _plant(
+        tree_copy, "mock_services/policy_cache.py", "import mock_services.enforcement"
+    )
     try:
         result = _lint(tree_copy)
     finally:
-        (tree_copy / "mock_services/routes.py").write_text(original)
+        (tree_copy / "mock_services/policy_cache.py").write_text(original)
     assert result.returncode != 0, result.stdout
     assert "no import cycle" in result.stdout.split("Broken contracts")[-1], result.stdout

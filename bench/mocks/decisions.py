@@ -318,8 +318,8 @@ def time_refresh(mock: Any, portal_app: Any, enf: Any, setup: Setup, edits: int)
 def decisions(setup: Setup, args: argparse.Namespace) -> None:
     from infra.database import db
     from mock_services.app import create_mock_app, enforcer
-    from mock_services.routes import routes_for
     from portal.app import create_app
+    from portal.core.endpoints import routes_for
 
     overrides = {"SQLALCHEMY_DATABASE_URI": setup.db_url, "CERTS_DIR": str(setup.certs_dir)}
     mock = create_mock_app("mosapi", {**overrides, "TESTING": True})

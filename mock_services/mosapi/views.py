@@ -20,12 +20,12 @@ from werkzeug.exceptions import HTTPException
 
 from infra.database import db
 from portal.core.decision import Decision
+from portal.core.endpoints import RY
 from portal.core.mosapi import SERVICE_PATHS, parse_unix_time
 from portal.models import MosapiSession
 
 from ..enforcement import MOSAPI_DENIED, SESSION_COOKIE, session_hash
 from ..harness_views import json_error
-from ..routes import RY
 from . import measurements as measurement_data
 from . import metrica, monitoring, rdap
 from .errors import MosapiError, not_found, parse_range

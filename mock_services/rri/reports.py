@@ -66,6 +66,12 @@ import defusedxml
 import defusedxml.ElementTree as SafeET
 import idna
 
+from portal.core.endpoints import (
+    KIND_ACTIVITY,
+    KIND_ESCROW_NOTIFICATION,
+    KIND_ESCROW_REPORT,
+    KIND_TRANSACTIONS,
+)
 from portal.core.validation import validate_domain_name
 
 # --------------------------------------------------------------------------- result codes
@@ -130,11 +136,6 @@ def refusal_text(code: int, detail: str) -> str:
     """A refusal's message: the code's title, then what exactly is wrong."""
     return f"{CODE_TEXT[code]} ({detail})"
 
-
-KIND_TRANSACTIONS = "registrar-transactions"
-KIND_ACTIVITY = "registry-functions-activity"
-KIND_ESCROW_REPORT = "registry-escrow-report"
-KIND_ESCROW_NOTIFICATION = "escrow-agent-notification"
 
 NS_IIRDEA = "urn:ietf:params:xml:ns:iirdea-1.0"
 NS_REPORT = "urn:ietf:params:xml:ns:rdeReport-1.0"

@@ -2,4 +2,9 @@ from flask import Blueprint
 
 bp = Blueprint("tlds", __name__, url_prefix="/tlds")
 
-from . import views  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    connection,
+    decisions,
+    simulator,
+    views,  # noqa: E402,F401  (first: the others register tabs on it)
+)

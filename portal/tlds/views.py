@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, current_app, request
@@ -12,22 +13,28 @@ from werkzeug.wrappers import Response
 from infra.config import limits
 from infra.database import db
 
-from ..core.decision import RESULTS
 from ..core.scenario import PRESETS as SCENARIO_PRESETS
 from ..core.validation import Finding
 from ..models import ACCOUNT_LABELS, AccountKind, Tld, TlsClientAuthEntry
 from ..services import configuration as cfg
 from ..services import scenarios
 from ..services.audit import summarise
-from ..services.decisions import decision_log
 from ..services.directory import list_tlds, tld_for_user
 from ..services.errors import Conflict, Invalid, NotFound
 from ..templating import fragment, is_htmx, page_or_fragment
 from . import bp
 from .forms import BasicAclForm, EntryForm, EntryUpdateForm, PasswordForm, RemoveForm, ScenarioForm
 
-TABS = ("entries", "history", "credentials", "decisions", "scenario")
-DECISIONS_LIMIT = 200
+# Tab ids and labels, in the order shown.
+TABS: dict[str, str] = {
+    "entries": "TLS client authentication",
+    "connection": "Test connection",
+    "simulator": "Policy simulator",
+    "history": "History",
+    "credentials": "Credentials",
+    "decisions": "Decisions",
+    "scenario": "MoSAPI scenario",
+}
 HISTORY_LIMIT = 200
 # A post without its CSRF token or version: a page older than the session, or a broken client.
 INCOMPLETE = [Finding("form", "The form is incomplete; reload the page.")]
@@ -100,23 +107,44 @@ def _accounts(tld: Tld) -> list[dict[str, Any]]:
     ]
 
 
+# What each tab's template needs beyond the TLD; feature modules register their tabs here.
+TabContext = Callable[[Tld], dict[str, Any]]
+TAB_CONTEXTS: dict[str, TabContext] = {}
+
+
+def tab_context(name: str) -> Callable[[TabContext], TabContext]:
+    def register(build: TabContext) -> TabContext:
+        TAB_CONTEXTS[name] = build
+        return build
+
+    return register
+
+
+@tab_context("entries")
+def _entries_context(tld: Tld) -> dict[str, Any]:
+    return {"form": EntryForm(formdata=None)}
+
+
+@tab_context("history")
+def _history_context(tld: Tld) -> dict[str, Any]:
+    return {"events": [summarise(e) for e in cfg.history(db.session, tld, HISTORY_LIMIT)]}
+
+
+@tab_context("scenario")
+def _scenario_context(tld: Tld) -> dict[str, Any]:
+    return {
+        "scenario_text": json.dumps(scenarios.get(db.session, tld), indent=2),
+        "presets": SCENARIO_PRESETS,
+    }
+
+
+@tab_context("credentials")
+def _credentials_context(tld: Tld) -> dict[str, Any]:
+    return {"accounts": _accounts(tld), "acl_text": "\n".join(tld.basic_ip_acl or [])}
+
+
 def _tab_context(tld: Tld, tab: str) -> dict[str, Any]:
-    ctx: dict[str, Any] = {"tld": tld, "tab": tab}
-    if tab == "entries":
-        ctx["form"] = EntryForm(formdata=None)
-    elif tab == "history":
-        ctx["events"] = [summarise(e) for e in cfg.history(db.session, tld, HISTORY_LIMIT)]
-    elif tab == "decisions":
-        result = request.args.get("result")
-        ctx["result"] = result if result in RESULTS else None
-        ctx["decisions"] = decision_log(db.session, tld.name, ctx["result"], DECISIONS_LIMIT)
-    elif tab == "scenario":
-        ctx["scenario_text"] = json.dumps(scenarios.get(db.session, tld), indent=2)
-        ctx["presets"] = SCENARIO_PRESETS
-    elif tab == "credentials":
-        ctx["accounts"] = _accounts(tld)
-        ctx["acl_text"] = "\n".join(tld.basic_ip_acl or [])
-    return ctx
+    return {"tld": tld, "tab": tab, "tabs": TABS, **TAB_CONTEXTS[tab](tld)}
 
 
 def _tab_page(tld: Tld, tab: str, status: int = 200, **extra: Any) -> Response:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import importlib
 
 from mock_services import harness_views
-from mock_services.routes import DEA, ROUTES, RY, routes_for
 from mock_services.rri.reports import (
     KIND_ACTIVITY,
     KIND_ESCROW_NOTIFICATION,
     KIND_ESCROW_REPORT,
     KIND_TRANSACTIONS,
 )
+from portal.core.endpoints import DEA, ROUTES, RY, routes_for
 
 
 def test_every_handler_exists_where_the_app_looks_for_it() -> None:
@@ -54,3 +54,25 @@ def test_rri_status_reads_and_their_roles() -> None:
     assert (agent.role, agent.basic) == ("rri-escrow-reports", DEA)
     conformance = rri["/info/status/conformance-version"]
     assert conformance.role is None  # no TLD: every client gets production's 404
+
+
+def test_every_role_has_a_harmless_probe_on_each_of_its_mocks() -> None:
+    from portal.core.endpoints import example_path, role_probe
+    from portal.core.roles import ROLES
+
+    for role in ROLES:
+        for system in role.systems:
+            probe = role_probe(system, role.id)
+            assert probe is not None, (system, role.id)
+            assert probe.role == role.id
+            assert "GET" in probe.methods
+            assert "<" not in example_path(probe, "bank")
+
+
+def test_example_paths_fill_every_placeholder() -> None:
+    from portal.core.endpoints import example_path
+
+    for route in ROUTES:
+        path = example_path(route, "bank")
+        assert "<" not in path and ">" not in path, route.rule
+        assert "/bank" in path or "<tld>" not in route.rule

@@ -19,6 +19,8 @@ UI_ROUTES = [
     ("GET", "/tlds/{t}/credentials", None),
     ("GET", "/tlds/{t}/decisions", None),
     ("GET", "/tlds/{t}/scenario", None),
+    ("GET", "/tlds/{t}/connection", None),
+    ("GET", "/tlds/{t}/simulator", None),
     ("POST", "/tlds/{t}/scenario", {"preset": "dns-down"}),
     ("GET", "/tlds/{t}?tab=decisions&result=denied", None),
     ("GET", "/tlds/{t}/entries", None),

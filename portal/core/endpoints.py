@@ -1,4 +1,7 @@
-"""The one routes table of both mocks: path, methods, handler, and the role each one needs.
+"""The one endpoint table of both mocks: path, methods, handler, and the role each one needs.
+
+Pure data, read by the mocks (their URL map), the portal's test connection, the policy simulator
+and the CLI checker.
 
 Paths of MoSAPI and RRI follow the published MoSAPI and RRI specifications. Maintenance windows
 and the probe node list were not available to us: their paths here are harness-defined
@@ -7,14 +10,14 @@ and the probe node list were not available to us: their paths here are harness-d
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from .rri.reports import (
-    KIND_ACTIVITY,
-    KIND_ESCROW_NOTIFICATION,
-    KIND_ESCROW_REPORT,
-    KIND_TRANSACTIONS,
-)
+# RRI report kinds: the URL part after /report/.
+KIND_TRANSACTIONS = "registrar-transactions"
+KIND_ACTIVITY = "registry-functions-activity"
+KIND_ESCROW_REPORT = "registry-escrow-report"
+KIND_ESCROW_NOTIFICATION = "escrow-agent-notification"
 
 RY = frozenset({"ry"})
 DEA = frozenset({"dea"})
@@ -163,3 +166,68 @@ ROUTES: tuple[MockRoute, ...] = (
 
 def routes_for(system: str) -> list[MockRoute]:
     return [r for r in ROUTES if r.system == system]
+
+
+# Values that fill a rule's placeholders when a tool calls an endpoint on a tester's behalf
+# (test connection, the CLI checker): a past month, the DNS service, the first of anything.
+EXAMPLE_VALUES: dict[str, str] = {
+    "svc": "dns",
+    "incident_id": "1",
+    "measurement_id": "1",
+    "year": "2026",
+    "month": "2026-01",
+    "day": "2026-01-01",
+    "report_id": "1",
+    "key": "2026-01",
+    "window_id": "1",
+}
+_PLACEHOLDER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
+
+
+def example_path(route: MockRoute, tld: str, **values: str) -> str:
+    """The route's rule with every placeholder filled: `tld`, then `values`, then examples.
+    (A month placeholder under the measurement levels is a number: ``<int:month>``.)"""
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name == "tld":
+            return tld
+        if name in values:
+            return values[name]
+        if name == "month" and match.group(0).startswith("<int:"):
+            return "1"
+        if name == "day" and match.group(0).startswith("<int:"):
+            return "1"
+        return EXAMPLE_VALUES[name]
+
+    return _PLACEHOLDER.sub(fill, route.rule)
+
+
+# One harmless call per role and mock: a read that changes nothing, for the write roles a
+# status read of their own reports. The CLI checker calls these; test connection lists them first.
+ROLE_PROBES: dict[tuple[str, str], str] = {
+    ("mosapi", "mosapi-slam"): _M + "/monitoring/state",
+    ("mosapi", "mosapi-daar"): _M + "/metrica/domainList/latest",
+    ("mosapi", "mosapi-rdap-base-urls"): _M + "/registrarRdapBaseUrl/list",
+    ("mosapi", "maintenance-window"): _M + "/maintenance-windows",
+    ("mosapi", "probe-node-list"): _M + "/probe-nodes",
+    ("rri", "rri-monthly-reports"): "/info/status/registry/<tld>",
+    ("rri", "rri-escrow-reports"): "/info/status/escrow-agent-notification/<tld>",
+    ("rri", "maintenance-window"): "/maintenance-windows/<tld>",
+    ("rri", "probe-node-list"): "/probe-nodes/<tld>",
+}
+
+
+def role_probe(system: str, role: str) -> MockRoute | None:
+    """The harmless endpoint that tells whether a client holds `role` on `system`."""
+    rule = ROLE_PROBES.get((system, role))
+    return next((r for r in ROUTES if r.system == system and r.rule == rule), None)
+
+
+def grouped_by_role(system: str | None = None) -> dict[str, list[MockRoute]]:
+    """Every endpoint that needs a role, under its role (table order of the roles)."""
+    out: dict[str, list[MockRoute]] = {}
+    for route in ROUTES:
+        if route.role is not None and (system is None or route.system == system):
+            out.setdefault(route.role, []).append(route)
+    return out
