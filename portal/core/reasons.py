@@ -155,7 +155,8 @@ def sentence(code: str, facts: CallFacts = CallFacts()) -> str:
     if template is None:
         return f"Refused ({code})."
     values = {k: getattr(facts, k) or default for k, default in _UNKNOWN.items()}
-    return template.format(**values)
+    text = template.format(**values)
+    return text[0].upper() + text[1:]
 
 
 def allowed_sentence(auth_path: str, facts: CallFacts = CallFacts()) -> str:
@@ -179,3 +180,28 @@ def explain(
     if allowed:
         return allowed_sentence(auth_path, facts)
     return sentence(reasons[0] if reasons else "", facts)
+
+
+@dataclass(frozen=True)
+class HeaderVerdict:
+    """The mocks' ``X-TLSAuth-Decision`` header, read back: ``<id>; allowed <path> [via <entry>]``
+    or ``<id>; <deciding reason>``."""
+
+    decision_id: int | None
+    allowed: bool
+    reason: str | None  # the deciding reason when refused
+    text: str
+
+
+def parse_decision_header(value: str | None) -> HeaderVerdict | None:
+    if not value:
+        return None
+    head, _, rest = value.partition(";")
+    rest = rest.strip()
+    try:
+        decision_id: int | None = int(head.strip())
+    except ValueError:
+        decision_id, rest = None, value.strip()
+    if rest.startswith("allowed"):
+        return HeaderVerdict(decision_id, True, None, rest)
+    return HeaderVerdict(decision_id, False, rest or None, rest)
