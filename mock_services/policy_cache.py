@@ -1,7 +1,8 @@
 """What the mocks know of the stored policy, cached in memory and refreshed when it changes.
 
 Per request one small query reads the TLD's version and the harness zone's change counter;
-only when one of them moved is anything reloaded (that TLD's entries and accounts, or the zone).
+only when one of them moved is anything reloaded (that TLD's entries and accounts, or the zone),
+by the builders the policy simulator uses too (portal/services/policy.py).
 """
 
 from __future__ import annotations
@@ -13,17 +14,10 @@ from flask import current_app
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from portal.core.decision import AccountPolicy, LookupResult, TldPolicy
+from portal.core.decision import LookupResult, TldPolicy
 from portal.core.tlsa import TlsaRecord
-from portal.models import (
-    BasicAccount,
-    ChangeCounter,
-    Counter,
-    Scenario,
-    Tld,
-    TlsaRecordRow,
-    TlsClientAuthEntry,
-)
+from portal.models import ChangeCounter, Counter, Scenario, Tld
+from portal.services.policy import build_policy, zone_records
 
 # Built once (it runs on every request): the TLD's version and id, and the zone's serial.
 _TLD = bindparam("tld")
@@ -91,31 +85,15 @@ class PolicyCache:
         return self.load_policy(session, tld, tld_id, version), tld_id
 
     def load_policy(self, session: Session, tld: str, tld_id: int, version: int) -> TldPolicy:
-        entries = session.execute(
-            select(
-                TlsClientAuthEntry.domain_name, TlsClientAuthEntry.roles, TlsClientAuthEntry.ip_acl
-            )
-            .where(TlsClientAuthEntry.tld_id == tld_id)
-            .order_by(TlsClientAuthEntry.id)
-        ).all()
-        basic_acl = session.scalar(select(Tld.basic_ip_acl).where(Tld.id == tld_id)) or []
-        accounts = [
-            AccountPolicy(a.username, a.kind, a.password_hash)
-            for a in session.scalars(select(BasicAccount).where(BasicAccount.tld_id == tld_id))
-        ]
-        policy = TldPolicy.build(tld, version, [tuple(e) for e in entries], basic_acl, accounts)
+        policy = build_policy(session, tld, tld_id, version)
         with self._lock:
             self._policies[tld] = policy
         return policy
 
     def _load_zone(self, session: Session, serial: int) -> None:
-        records: dict[str, list[TlsaRecord]] = {}
-        for row in session.scalars(select(TlsaRecordRow).order_by(TlsaRecordRow.id)):
-            records.setdefault(row.name, []).append(
-                TlsaRecord(row.usage, row.selector, row.matching_type, bytes.fromhex(row.data))
-            )
+        records = zone_records(session)
         with self._lock:
-            self._zone = _Zone(serial, {k: tuple(v) for k, v in records.items()})
+            self._zone = _Zone(serial, records)
 
     def harness_lookup(self, name: str) -> LookupResult:
         return LookupResult(self._zone.records.get(name, ()))

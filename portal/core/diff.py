@@ -1,8 +1,15 @@
-"""Readable differences between two snapshots of a TLD's configuration (for History)."""
+"""Differences between two snapshots of a TLD's configuration: readable lines (for History),
+and who gains or loses access (for the preview of an edit before it is saved)."""
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
+
+from .roles import ROLE_IDS
+from .validation import Entry
 
 
 def _entries(doc: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
@@ -51,3 +58,80 @@ def describe_changes(before: dict[str, Any] | None, after: dict[str, Any] | None
             change = "removed" if not a_pw else "rotated" if b_pw else "set"
             lines.append(f"Password of {key} {change}")
     return lines
+
+
+# --------------------------------------------------------------------------- access
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@dataclass(frozen=True, order=True)
+class AccessChange:
+    """A (domain name, role, prefix) combination that gains or loses access. `overlap` lists the
+    other side's prefixes inside this one: the addresses there had access before (for a gain)
+    or keep it (for a loss)."""
+
+    domain_name: str
+    role: str
+    prefix: str
+    overlap: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AccessChanges:
+    gained: tuple[AccessChange, ...]
+    lost: tuple[AccessChange, ...]
+
+    @property
+    def none(self) -> bool:
+        return not self.gained and not self.lost
+
+
+def _grants(entries: Iterable[Entry]) -> dict[tuple[str, str], list[Network]]:
+    out: dict[tuple[str, str], list[Network]] = {}
+    for entry in entries:
+        nets = [ipaddress.ip_network(p, strict=False) for p in entry.ip_acl]
+        for role in entry.roles:
+            out.setdefault((entry.domain_name, role), []).extend(nets)
+    return out
+
+
+def _collapsed(nets: list[Network]) -> list[Network]:
+    out: list[Network] = []
+    for version in (4, 6):
+        same = [n for n in nets if n.version == version]
+        out.extend(ipaddress.collapse_addresses(same))  # type: ignore[arg-type]
+    return out
+
+
+def _uncovered(
+    key: tuple[str, str], nets: list[Network], other: list[Network]
+) -> list[AccessChange]:
+    """The prefixes of `nets` not wholly inside the union of `other`."""
+    union = _collapsed(other)
+    out = []
+    for net in dict.fromkeys(nets):
+        same = [o for o in union if o.version == net.version]
+        if any(net.subnet_of(o) for o in same):  # type: ignore[arg-type]
+            continue
+        inside = tuple(
+            str(o)
+            for o in other
+            if o.version == net.version and o.subnet_of(net)  # type: ignore[arg-type]
+        )
+        out.append(AccessChange(key[0], key[1], str(net), tuple(dict.fromkeys(inside))))
+    return out
+
+
+def access_changes(before: Iterable[Entry], after: Iterable[Entry]) -> AccessChanges:
+    """Which (domain name, role, prefix) combinations gain or lose access from `before` to
+    `after`. A prefix counts as gained unless every address in it had the role through the
+    same domain name before, and as lost unless every address in it keeps it."""
+    old, new = _grants(before), _grants(after)
+    gained: list[AccessChange] = []
+    lost: list[AccessChange] = []
+    rank = {role: i for i, role in enumerate(ROLE_IDS)}
+    for key in sorted(old.keys() | new.keys(), key=lambda k: (k[0], rank.get(k[1], len(rank)))):
+        gained += _uncovered(key, new.get(key, []), old.get(key, []))
+        lost += _uncovered(key, old.get(key, []), new.get(key, []))
+    return AccessChanges(tuple(gained), tuple(lost))
