@@ -8,6 +8,7 @@ style-src 'self'`, so an inline script or style shows up here).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -49,7 +50,7 @@ OPERATOR_ORG = "Phonetic Registry Ltd"
 OPERATOR_USER = "ops@phonetic.e2e.example"
 # TLDs of the operator; not in gtlds.csv. Each test works on its own TLD so they stay
 # independent of each other's order.
-OPERATOR_TLDS = ("alpha", "bravo", "charlie", "echo", "foxtrot", "juliett")
+OPERATOR_TLDS = ("alpha", "bravo", "charlie", "echo", "foxtrot", "juliett", "hotel")
 
 # Chrome reports every 4xx/5xx answer as a console error. These statuses are answers the
 # portal gives on purpose (wrong password, validation, edit conflict); anything else fails.
@@ -75,6 +76,7 @@ class Portal:
     url: str
     instance_dir: Path
     log: Path
+    env: dict[str, str]
 
 
 def _tlsauth_command() -> list[str]:
@@ -91,9 +93,13 @@ def _free_port() -> int:
 
 
 def _portal_env(instance: Path) -> dict[str, str]:
-    """Only this run's settings: any TLSAUTH_* of the caller's shell is left out."""
+    """Only this run's settings: any TLSAUTH_* of the caller's shell is left out. The mocks'
+    ports are chosen now, so the portal (test connection) and the mocks agree on them."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TLSAUTH_")}
     env.update(
+        TLSAUTH_MOSAPI_PORT=str(_free_port()),
+        TLSAUTH_RRI_PORT=str(_free_port()),
+        TLSAUTH_MOCK_HOST="127.0.0.1",
         TLSAUTH_INSTANCE_DIR=str(instance),
         TLSAUTH_DATABASE_URL=f"sqlite:///{instance / 'e2e.sqlite3'}",
         TLSAUTH_CERTS_DIR=str(instance / "certs"),
@@ -240,9 +246,62 @@ def live_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     else:
         raise RuntimeError(f"no free port for the portal:\n{log.read_text(errors='replace')}")
     try:
-        yield Portal(url, instance, log)
+        yield Portal(url, instance, log, env)
     finally:
         _stop(proc, log)
+
+
+@dataclass(frozen=True)
+class Mocks:
+    mosapi: str  # https://127.0.0.1:<port>
+    rri: str
+    ca: Path  # the harness CA clients trust
+
+
+def _wait_for_port(proc: subprocess.Popen[bytes], port: int, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"a mock exited with {proc.returncode}:\n{log.read_text()}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"a mock did not listen on {port}:\n{log.read_text(errors='replace')}")
+
+
+@pytest.fixture(scope="session")
+def live_mocks(live_portal: Portal) -> Iterator[Mocks]:
+    """Both mocks (`tlsauth serve mosapi|rri`) on the ports the portal was told, sharing its
+    database and harness CA."""
+    env = live_portal.env
+    started: list[tuple[subprocess.Popen[bytes], Path]] = []
+    try:
+        for system in ("mosapi", "rri"):
+            log = live_portal.instance_dir / f"{system}.log"
+            with log.open("wb") as out:
+                proc = subprocess.Popen(
+                    [*_tlsauth_command(), "serve", system],
+                    env=env,
+                    cwd=live_portal.instance_dir,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+            started.append((proc, log))
+            _wait_for_port(proc, int(env[f"TLSAUTH_{system.upper()}_PORT"]), log)
+        yield Mocks(
+            f"https://127.0.0.1:{env['TLSAUTH_MOSAPI_PORT']}",
+            f"https://127.0.0.1:{env['TLSAUTH_RRI_PORT']}",
+            Path(env["TLSAUTH_CERTS_DIR"]) / "harness-ca.pem",
+        )
+    finally:
+        for proc, log in started:
+            _stop(proc, log)
+
+
+def tlsauth(portal: Portal, *args: str, stdin: str | None = None) -> None:
+    """Run one `tlsauth` command against the live portal's database."""
+    _cli(portal.env, ([*args], stdin))
 
 
 @pytest.fixture(scope="session")
