@@ -215,6 +215,28 @@ SETTINGS: tuple[Setting, ...] = (
         _bool,
     ),
     Setting(
+        "TLSAUTH_DECISION_LOG_MAX_ROWS",
+        "DECISION_LOG_MAX_ROWS",
+        "100000",
+        "decisions the log keeps, the newest; 0 = any number",
+        _int,
+    ),
+    Setting(
+        "TLSAUTH_DECISION_LOG_MAX_AGE_DAYS",
+        "DECISION_LOG_MAX_AGE_DAYS",
+        "30",
+        "days a decision stays in the log; 0 = any age",
+        _int,
+    ),
+    Setting(
+        "TLSAUTH_DECISION_LOG_PRUNE_SECONDS",
+        "DECISION_LOG_PRUNE_SECONDS",
+        "60",
+        "how often each mock process deletes what those two drop, off the request path "
+        "(tlsauth decisions prune does it at once); 0 = never",
+        _int,
+    ),
+    Setting(
         "TLSAUTH_TLSA_SOURCE",
         "TLSA_SOURCE",
         "harness",

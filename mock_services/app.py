@@ -19,6 +19,7 @@ from portal.core.endpoints import MockRoute, routes_for
 
 from . import harness_views
 from .client_limits import ClientLimits
+from .decision_retention import start_pruning
 from .enforcement import DECISION_HEADER, Enforcer
 from .policy_cache import CACHE_KEY, PolicyCache
 
@@ -96,6 +97,7 @@ def create_mock_app(system: str, overrides: dict[str, Any] | None = None) -> Fla
         explain=app.config["EXPLAIN_HEADER"],
         serialize_writes=is_sqlite(app),
     )
+    start_pruning(app, app.extensions[ENFORCER_KEY].write_lock)
     if system == "mosapi":  # the MoSAPI specification's limits (client_limits.py)
         app.extensions[LIMITS_KEY] = ClientLimits.from_config(app.config)
     app.config["HARNESS_MATERIAL"] = material

@@ -32,17 +32,21 @@ from pydantic import (
 
 from ..core.certificates import ISSUERS, KEY_TYPES, PRESETS
 from ..core.decision import RESULTS
+from ..core.reasons import REASONS
 from ..core.roles import ROLE_IDS
 from ..core.tlsa import DEFAULT_TTL, MATCHING_TYPES, SELECTORS, USAGES
 from ..core.validation import Finding, Severity
 from ..models import AuditEvent, Tld, as_utc
 from ..services import workbench
 from ..services.audit import Channel, summarise
+from ..services.decisions import MAX_ENDPOINT, MAX_ENTRY
+from ..services.decisions import SYSTEMS as LOGGED_SYSTEMS
 from ..services.directory import TldPage
 from ..services.zone import MAX_TTL, MIN_TTL
 
 RoleId = Literal[ROLE_IDS]  # type: ignore[valid-type]
 DecisionResult = Literal[RESULTS]  # type: ignore[valid-type]
+DecisionSystem = Literal[LOGGED_SYSTEMS]  # type: ignore[valid-type]
 MAX_LIMIT = 1000
 
 
@@ -320,7 +324,30 @@ class Published(RootModel[PublishedRecord | ZoneRecords]):
 
 
 class DecisionQuery(LimitQuery):
+    """The decision log's filters; every one given narrows the answer."""
+
     result: DecisionResult | None = Field(None, description="Only allowed or only denied calls")
+    reason: str | None = Field(
+        None,
+        description="Only calls refused for this deciding reason",
+        json_schema_extra={"enum": list(REASONS)},
+    )
+    system: DecisionSystem | None = Field(None, description="Only calls to this mock")
+    endpoint: str | None = Field(
+        None, max_length=MAX_ENDPOINT, description="Only calls whose path contains this (any case)"
+    )
+    source: str | None = Field(
+        None, max_length=64, description="Only calls from this source address"
+    )
+    entry: str | None = Field(
+        None,
+        max_length=MAX_ENTRY,
+        description="Only calls whose matched entry (or Basic account) is this",
+    )
+    since: datetime | None = Field(
+        None, description="Only calls at or after this time (no offset: UTC)"
+    )
+    until: datetime | None = Field(None, description="Only calls before this time (no offset: UTC)")
 
 
 class EntryCheck(BaseModel):

@@ -14,6 +14,7 @@ from flask.cli import FlaskGroup
 
 from ..services.errors import ServiceError
 from .certificates import cert_group, tlsa_command
+from .decisions import decisions_group
 from .directory import demo_command, org_group, tld_group, token_group, user_group
 from .registrars import registrar_group
 from .serve import serve_command
@@ -28,6 +29,7 @@ COMMANDS = (
     cert_group,
     tlsa_command,
     registrar_group,
+    decisions_group,
 )
 
 

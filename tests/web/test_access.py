@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from infra.database import db
-from portal.models import Submission, Tld
+from portal.models import DecisionLogRow, Submission, Tld
 from portal.services import configuration as cfg
 from tests.helpers import HTMX, api_token
 
@@ -23,6 +23,10 @@ UI_ROUTES = [
     ("GET", "/tlds/{t}/simulator", None),
     ("POST", "/tlds/{t}/scenario", {"preset": "dns-down"}),
     ("GET", "/tlds/{t}?tab=decisions&result=denied", None),
+    ("GET", "/tlds/{t}/decisions?reason=source-not-in-acl&source=127.0.0.2", None),
+    ("GET", "/tlds/{t}/decisions/table?result=denied", None),
+    ("GET", "/tlds/{t}/decisions/{d}", None),
+    ("GET", "/tlds/{t}/decisions.csv?system=mosapi", None),
     ("GET", "/tlds/{t}/entries", None),
     ("GET", "/tlds/{t}/entries/{e}", None),
     ("GET", "/tlds/{t}/entries/{e}/edit", None),
@@ -47,6 +51,8 @@ API_ROUTES = [
     ("PUT", "/api/v1/tlds/{t}/tls-client-auth", {"entries": []}),
     ("GET", "/api/v1/tlds/{t}/history", None),
     ("GET", "/api/v1/tlds/{t}/decisions", None),
+    ("GET", "/api/v1/tlds/{t}/decisions?result=denied&system=mosapi", None),
+    ("GET", "/api/v1/tlds/{t}/decisions/{d}", None),
     ("GET", "/api/v1/tlds/{t}/scenario", None),
     ("PUT", "/api/v1/tlds/{t}/scenario", {"services": {"DNS": {"status": "Down"}}}),
     ("GET", "/api/v1/tlds/{t}/submissions", None),
@@ -79,6 +85,23 @@ def _seed_entries(app) -> dict[str, int]:
             db.session.add(submission)
             db.session.commit()
             ids[f"s-{name}"] = submission.id
+            decision = DecisionLogRow(
+                system="mosapi",
+                tld=name,
+                endpoint=f"/ry/{name}/v2/monitoring/state",
+                method="GET",
+                source_address="127.0.0.2",
+                auth_path="none",
+                result="denied",
+                status_code=401,
+                reasons=["no-certificate"],
+                warnings=[],
+                required_role="mosapi-slam",
+                deciding_reason="no-certificate",
+            )
+            db.session.add(decision)
+            db.session.commit()
+            ids[f"d-{name}"] = decision.id
             tld = db.session.query(Tld).filter_by(name=name).one()
             cfg.replace_entries(
                 db.session,
@@ -110,7 +133,7 @@ def test_ui_access_matrix(app, client, world, who, login):
     for tld in ("alpha", "beta"):
         allowed = tld in ACCESS[who]
         for method, template, data in UI_ROUTES:
-            path = template.format(t=tld, e=entry_ids[tld])
+            path = template.format(t=tld, e=entry_ids[tld], d=entry_ids[f"d-{tld}"])
             before = _version(app, tld)
             form = None
             if data is not None:
@@ -132,7 +155,9 @@ def test_api_access_matrix(app, client, world, who):
     for tld in ("alpha", "beta"):
         allowed = tld in ACCESS[who]
         for method, template, body in API_ROUTES:
-            path = template.format(t=tld, e=entry_ids[tld], s=entry_ids[f"s-{tld}"])
+            path = template.format(
+                t=tld, e=entry_ids[tld], s=entry_ids[f"s-{tld}"], d=entry_ids[f"d-{tld}"]
+            )
             before = _version(app, tld)
             headers = {"Authorization": f"Bearer {token}", "If-Match": str(before)}
             response = client.open(path, method=method, json=body, headers=headers)
@@ -167,7 +192,7 @@ def test_list_shows_only_manageable_tlds(app, client, world, who, login):
 def test_signed_out_users_are_sent_to_login(app, client, world):
     entry_ids = _seed_entries(app)
     for method, template, data in UI_ROUTES:
-        path = template.format(t="alpha", e=entry_ids["alpha"])
+        path = template.format(t="alpha", e=entry_ids["alpha"], d=entry_ids["d-alpha"])
         response = client.open(path, method=method, data=data)
         # POSTs without a session fail CSRF first (400); GETs redirect to the sign-in page.
         if method == "GET":
@@ -186,5 +211,6 @@ def test_matrix_covers_every_tld_route(app):
         path = rule.rule.replace("<name>", "{t}").replace("<tld>", "{t}")
         if "{t}" in path:
             path = path.replace("<int:entry_id>", "{e}")
+            path = path.replace("<int:decision_id>", "{d}")
             registered.add(path.replace("<int:submission_id>", "{s}"))
     assert registered == covered
