@@ -2,6 +2,7 @@
 the configuration service."""
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     HiddenField,
     IntegerField,
@@ -52,3 +53,33 @@ class ScenarioForm(FlaskForm):
 
     preset = StringField("Preset")
     scenario = TextAreaField("Scenario")
+
+
+class ConnectionForm(FlaskForm):
+    """A test call: the entry expected to match, the endpoint, the source address, and the
+    credential (one remembered for this browser session, or a certificate and key uploaded or
+    pasted for this call only). The choices are checked by the view against what it offers."""
+
+    entry = StringField("Entry you expect to match")
+    endpoint = StringField("Endpoint")
+    source = StringField("Source address")
+    credential = StringField("Credential")
+    cert_file = FileField("Certificate file")
+    cert_text = TextAreaField("Certificate PEM")
+    key_file = FileField("Private key file")
+    key_text = TextAreaField("Private key PEM")
+    passphrase = PasswordField("Key passphrase", validators=[Length(max=1024)])
+
+    @staticmethod
+    def _read(upload: FileField, text: TextAreaField, limit: int) -> tuple[bytes, str | None]:
+        """The upload's first `limit` + 1 bytes (enough to tell it is too large) and its file
+        name, or the pasted text."""
+        if upload.data is not None and getattr(upload.data, "filename", ""):
+            return upload.data.read(limit + 1), upload.data.filename
+        return (text.data or "").encode(), None
+
+    def certificate(self, limit: int) -> tuple[bytes, str | None]:
+        return self._read(self.cert_file, self.cert_text, limit)
+
+    def key(self, limit: int) -> tuple[bytes, str | None]:
+        return self._read(self.key_file, self.key_text, limit)

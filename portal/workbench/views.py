@@ -15,6 +15,7 @@ from ..core.validation import Finding
 from ..services import workbench, zone
 from ..services.errors import Invalid, NotFound
 from ..templating import fragment, page_or_fragment
+from ..tlds.connection import remember_generated
 from . import bp
 from .forms import DnsCheckForm, GenerateForm, InspectForm, NameForm, PublishForm, SignCsrForm
 
@@ -72,6 +73,7 @@ def generate() -> Response:
         )
     except Invalid as exc:
         return fragment("workbench/_errors.html", 422, findings=exc.findings)
+    remember_generated(result, params["key_passphrase"])
     name = result.info["subject"].removeprefix("CN=")
     downloads = {
         f"{name}.pem": _data_uri("application/x-pem-file", result.certificate.encode()),

@@ -6,9 +6,13 @@ from __future__ import annotations
 import pytest
 
 from infra.database import db
+from portal.core.pki import self_signed
 from portal.models import DecisionLogRow, Submission, Tld
 from portal.services import configuration as cfg
 from tests.helpers import HTMX, api_token
+
+# The client certificate and key the test connection route is called with.
+CALLER = self_signed("c.alpha.example")
 
 # (method, path template, form data); {t} = TLD, {e} = an entry id of that TLD.
 UI_ROUTES = [
@@ -44,6 +48,16 @@ UI_ROUTES = [
         {"kind": "ry", "password": "p" * 16, "confirm": "p" * 16},
     ),
     ("POST", "/tlds/{t}/credentials/acl", {"basic_ip_acl": "198.51.100.0/24"}),
+    (
+        "POST",
+        "/tlds/{t}/connection/call",
+        {
+            "endpoint": "mosapi GET /ry/<tld>/v2/monitoring/state",
+            "source": "127.0.0.1",
+            "cert_text": CALLER.cert_pem.text(),
+            "key_text": CALLER.key_pem.text(),
+        },
+    ),
     ("POST", "/tlds/{t}/entries/{e}/delete", {}),
 ]
 API_ROUTES = [
