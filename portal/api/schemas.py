@@ -543,3 +543,68 @@ class DnsCheck(BaseModel):
                 for r in result.records
             ],
         )
+
+# --------------------------------------------------------------------------- CLI checker
+
+CheckVerdict = Literal["allowed", "denied", "unknown", "error"]
+
+
+class CheckDecision(BaseModel):
+    id: int | None
+    allowed: bool
+    reason: str | None = Field(description="The deciding reason of a denial")
+    header: str = Field(description="The X-TLSAuth-Decision header as sent")
+
+
+class CheckResult(BaseModel):
+    """`tlsauth check --json`: one call with a client certificate and its verdict."""
+
+    url: str
+    method: str
+    system: str | None = Field(description="mosapi or rri, when the path is a mock endpoint's")
+    tld: str | None
+    role: str | None = Field(description="The role the endpoint needs")
+    source_address: str | None
+    status: int | None = Field(description="None when no answer came (see error)")
+    decision: CheckDecision | None
+    sentence: str | None = Field(description="The decision in a sentence, with the fix")
+    verdict: CheckVerdict
+    reason: str | None = Field(
+        description="Why not allowed: the deciding reason, 'HTTP <status>', or the error"
+    )
+    error: str | None
+    error_detail: str | None
+    elapsed_ms: float
+    body_start: str
+
+
+class MatrixCall(BaseModel):
+    system: str
+    url: str
+    status: int | None
+    verdict: CheckVerdict
+    reason: str | None
+    decision_id: int | None
+    error: str | None
+    elapsed_ms: float
+
+
+class MatrixCell(BaseModel):
+    tld: str
+    role: RoleId
+    verdict: CheckVerdict
+    reason: str | None
+    sentence: str | None
+    calls: list[MatrixCall] = Field(description="One per mock that serves the role")
+
+
+class MatrixResult(BaseModel):
+    """`tlsauth check-matrix --json`: per TLD and role, the verdict of its harmless call(s)."""
+
+    tlds: list[str]
+    roles: list[RoleId]
+    cells: list[MatrixCell]
+    counts: dict[str, int] = Field(description="Cells per verdict")
+    calls: int
+    elapsed_s: float
+

@@ -14,6 +14,8 @@ from flask.cli import FlaskGroup
 
 from ..services.errors import ServiceError
 from .certificates import cert_group, tlsa_command
+from .check import check_command
+from .check_matrix import check_matrix_command
 from .decisions import decisions_group
 from .directory import demo_command, org_group, tld_group, token_group, user_group
 from .registrars import registrar_group
@@ -29,6 +31,8 @@ COMMANDS = (
     cert_group,
     tlsa_command,
     registrar_group,
+    check_command,
+    check_matrix_command,
     decisions_group,
 )
 
