@@ -48,7 +48,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -60,11 +60,13 @@ from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
 
 from bench.common import pct  # noqa: E402
 from portal.core import certificates as cw  # noqa: E402
-from portal.core import pki  # noqa: E402
+from portal.core import pki, snippets  # noqa: E402
+from portal.core.validation import Finding  # noqa: E402
 from portal.services import workbench  # noqa: E402
 
 GOAL_MEDIAN_MS = 5.0
 MOSAPI_URL = "https://localhost:8443"
+RRI_URL = "https://localhost:8444"
 RSA_ARGS = ["genpkey", "-quiet", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"]
 BASELINE_ARGS = ["genpkey", "-quiet", "-algorithm", "ED25519"]
 
@@ -94,9 +96,24 @@ HEADER = (
 )
 
 
+class HarnessOperator:
+    """The requester of the benchmark: may have any name issued (no database to ask), calls
+    no TLD in the snippets."""
+
+    def issuing_refusals(self, names: Sequence[str], field: str) -> list[Finding]:
+        return []
+
+    def example_tld(self, name: str) -> str | None:
+        return None
+
+    def managed_tld(self, name: str) -> str | None:
+        return None
+
+
 def issuance(certs_dir: Path, runs: int, warmup: int) -> list[float]:
     params = {"domain_name": "client.example", "key_type": "ec-p256", "issuer": "harness"}
-    result = workbench.generate(params, certs_dir, MOSAPI_URL)
+    target = snippets.Target(MOSAPI_URL, RRI_URL)
+    result = workbench.generate(params, certs_dir, target, HarnessOperator())
     assert result.certificate.startswith("-----BEGIN CERTIFICATE-----")
     assert [r["usage"] for r in result.tlsa] == [3, 3, 2]
     issuer = workbench.harness_issuer(certs_dir)
@@ -112,7 +129,7 @@ def issuance(certs_dir: Path, runs: int, warmup: int) -> list[float]:
     cases: list[tuple[str, Callable[[], object]]] = [
         (
             "service: workbench.generate (EC P-256, harness)",
-            lambda: workbench.generate(params, certs_dir, MOSAPI_URL),
+            lambda: workbench.generate(params, certs_dir, target, HarnessOperator()),
         ),
         ("core: generate + PEM + key PEM + TLSA", core),
         ("step: EC P-256 key generation", lambda: pki.new_key("ec-p256")),

@@ -21,7 +21,7 @@ def test_generate_download_pkcs12_and_snippets(page: Page, tmp_path) -> None:
     expect(result).to_be_visible()
     expect(result).to_contain_text("shown this once")
     expect(page.get_by_test_id("snippet-curl")).to_contain_text(
-        "--cert browser.phonetic.e2e.example.pem"
+        "--cert-type P12 --cert browser.phonetic.e2e.example.p12"
     )
     expect(page.get_by_test_id("snippet-python")).to_contain_text("requests.get")
     expect(page.get_by_test_id("snippet-playwright")).to_contain_text("client_certificates")

@@ -97,7 +97,7 @@ def publish(app, email, name, cert, usage=3, selector=1, matching_type=1):
     with app.app_context():
         user = directory.get_user(db.session, email)
         rec = record_for(cert, usage, selector, matching_type)
-        zone.publish(db.session, user, {"name": name, **rec.as_dict()})
+        zone.publish(zone.Publisher(db.session, user, "cli"), {"name": name, **rec.as_dict()})
 
 
 def last_decision(app) -> DecisionLogRow:

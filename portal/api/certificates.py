@@ -1,10 +1,13 @@
-"""The certificate workbench. A generated private key appears in the answer once."""
+"""The certificate workbench. A generated private key appears in the answer once; the harness
+CA issues only names the caller may publish in the harness zone."""
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, g
 
-from ..services import workbench
+from infra.database import db
+
+from ..services import workbench, zone
 from . import bp
 from .schemas import (
     DnsCheck,
@@ -19,16 +22,23 @@ from .schemas import (
 from .spec import operation
 
 
+def _publisher() -> zone.Publisher:
+    return zone.Publisher(db.session, g.api_user, "api")
+
+
 @bp.post("/certificates")
 @operation(Generated, refused="No certificate was made; nothing was stored.")
 def generate_certificate(json: GenerateInput) -> Generated:
     """Generate a key and a clientAuth certificate
 
-    The answer carries the private key once; the harness keeps no copy."""
+    The answer carries the private key once; the harness keeps no copy. With the harness CA as
+    issuer, every name of the certificate must be one you may publish in the harness zone (a
+    client name of a TLD only for its registry operator, RSP of record and ICANN staff)."""
     made = workbench.generate(
         json.model_dump(exclude_unset=True),
         current_app.config["CERTS_DIR"],
-        workbench.mosapi_base_url(current_app.config),
+        workbench.snippet_target(current_app.config),
+        _publisher(),
     )
     return Generated.model_validate(made)
 
@@ -36,9 +46,11 @@ def generate_certificate(json: GenerateInput) -> Generated:
 @bp.post("/certificates/sign-csr")
 @operation(Issued, refused="The CSR was not signed; nothing was stored.")
 def sign_csr(json: SignInput) -> Issued:
-    """Sign a CSR with the harness CA (the key stays with you)"""
+    """Sign a CSR with the harness CA (the key stays with you)
+
+    Every name of the CSR must be one you may publish in the harness zone."""
     signed = workbench.sign_csr(
-        json.model_dump(exclude_unset=True), current_app.config["CERTS_DIR"]
+        json.model_dump(exclude_unset=True), current_app.config["CERTS_DIR"], _publisher()
     )
     return Issued.model_validate(signed)
 

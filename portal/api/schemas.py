@@ -271,7 +271,10 @@ class ZoneRecord(Shape):
     data: str = Field(description="Hexadecimal")
     ttl: int
     presentation: str
-    created_by: str
+    organisation: str = Field(description="The organisation that published it")
+    created_by: str | None = Field(
+        description="Who published it: given on your organisation's records only"
+    )
     created_at: Timestamp
 
 
@@ -434,6 +437,9 @@ class GenerateInput(Body):
     extra_sans: list[str] | None = None
     key_passphrase: str | None = Field(None, description="Encrypt the private key with it")
     pkcs12_password: str | None = Field(None, description="Also make a PKCS#12 with it")
+    tld: str | None = Field(
+        None, description="The TLD the snippets call (one you manage); default: one naming it"
+    )
 
 
 class SignInput(Body):
@@ -482,9 +488,12 @@ class TlsaSuggestion(Shape):
 
 
 class Snippets(Shape):
+    """Each works when pasted as is beside the downloaded files and harness-ca.pem."""
+
     curl: str
     python: str
     playwright: str
+    rri: str = Field(description="An RRI report upload with curl")
 
 
 class Issued(Shape):
@@ -498,6 +507,7 @@ class Generated(Issued):
     private_key: str = Field(description="PKCS#8 PEM: in this answer only, the harness keeps none")
     private_key_encrypted: bool
     snippets: Snippets
+    snippet_tld: str | None = Field(description="The TLD the snippets call; null: <tld>")
     notes: list[str]
     pkcs12: str | None = Field(
         None,

@@ -3,7 +3,8 @@ command line, through the same service module as the portal page and the API.
 
 Private keys made here go to the user's output folder only (PKCS#8, mode 0600), never to the
 database, the harness's certs folder or the terminal. The files are written all or none
-(portal.cli.files).
+(portal.cli.files). The harness CA issues only names the user named by `--as` may publish in
+the harness zone, as on the portal and the API.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ..api.schemas import Inspection
 from ..core import certificates as cw
 from ..core.tlsa import TlsaRecord
 from ..core.validation import validate_domain_name
-from ..services import directory, workbench
+from ..services import directory, workbench, zone
 from .files import PUBLIC_MODE, SECRET_MODE, refuse_existing, write_all
 from .inputs import read_secret, read_upload
 
@@ -30,6 +31,21 @@ days_option = click.option(
     "--days", type=int, default=None, help="Valid for N days from now (default 90)."
 )
 force_option = click.option("--force", is_flag=True, help="Overwrite existing files.")
+as_option = click.option(
+    "--as",
+    "as_email",
+    default=None,
+    metavar="EMAIL",
+    help="Who asks (needed for the harness CA: it issues only names this user may publish).",
+)
+
+
+def _publisher(as_email: str | None) -> zone.Publisher | None:
+    if as_email is None:
+        return None
+    from infra.database import db
+
+    return zone.Publisher(db.session, directory.get_user(db.session, as_email), "cli")
 
 
 def _name(raw: str, field: str = "domain_name") -> str:
@@ -87,6 +103,7 @@ def cert_group() -> None:
     "--issuer", "issuer", type=click.Choice(["self", "harness"]), default="self", show_default=True
 )
 @click.option("--extra-san", "extra_sans", multiple=True, metavar="NAME", help="Repeatable.")
+@as_option
 @click.option(
     "--out",
     "out_dir",
@@ -111,6 +128,7 @@ def cert_new(
     preset: str | None,
     issuer: str,
     extra_sans: tuple[str, ...],
+    as_email: str | None,
     out_dir: Path,
     p12: bool,
     key_passphrase_stdin: bool,
@@ -121,8 +139,14 @@ def cert_new(
     Writes DOMAIN.pem, DOMAIN.key (PKCS#8, mode 0600), DOMAIN-chain.pem (the issuing CA, with
     --issuer harness) and DOMAIN.p12 (with --p12). With --key-passphrase-stdin and --p12 both,
     standard input holds the key passphrase on its first line, the PKCS#12 password on its
-    second.
+    second. --issuer harness needs --as EMAIL: the harness CA issues only names that user may
+    publish in the harness zone.
     """
+    if issuer == "harness" and as_email is None:
+        raise click.UsageError(
+            "--issuer harness needs --as EMAIL: the harness CA issues only names that user "
+            "may publish."
+        )
     params: dict[str, Any] = {
         "domain_name": domain,
         "key_type": key_type,
@@ -149,7 +173,12 @@ def cert_new(
     if p12:
         params["pkcs12_password"] = read_secret("PKCS#12 password", "PKCS#12 password")
     mosapi = workbench.mosapi_base_url(current_app.config)
-    made = workbench.generate(params, current_app.config["CERTS_DIR"], mosapi)
+    made = workbench.generate(
+        params,
+        current_app.config["CERTS_DIR"],
+        workbench.snippet_target(current_app.config),
+        _publisher(as_email),
+    )
     contents = {
         "certificate": (made.certificate.encode(), PUBLIC_MODE),
         "private key": (made.private_key.encode(), SECRET_MODE),
@@ -186,6 +215,13 @@ def cert_new(
 @click.argument("csr_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @days_option
 @click.option(
+    "--as",
+    "as_email",
+    required=True,
+    metavar="EMAIL",
+    help="Who asks: the harness CA issues only names this user may publish.",
+)
+@click.option(
     "--out",
     "out_file",
     required=True,
@@ -194,11 +230,18 @@ def cert_new(
 )
 @force_option
 @with_appcontext
-def cert_sign_csr(csr_file: Path, days: int | None, out_file: Path, force: bool) -> None:
-    """Issue a clientAuth certificate from the harness CA for CSR_FILE (PEM or DER PKCS#10)."""
+def cert_sign_csr(
+    csr_file: Path, days: int | None, as_email: str, out_file: Path, force: bool
+) -> None:
+    """Issue a clientAuth certificate from the harness CA for CSR_FILE (PEM or DER PKCS#10),
+    if the user --as may publish every name it asks for."""
     refuse_existing([out_file], force)
     data = read_upload(csr_file)
-    signed = workbench.sign_csr({"csr": data, "days": days}, current_app.config["CERTS_DIR"])
+    publisher = _publisher(as_email)
+    assert publisher is not None
+    signed = workbench.sign_csr(
+        {"csr": data, "days": days}, current_app.config["CERTS_DIR"], publisher
+    )
     write_all([(out_file, signed.certificate.encode(), PUBLIC_MODE)], force)
     info = signed.info
     click.echo(f"certificate: {out_file}")
@@ -302,16 +345,12 @@ def tlsa_command(
                 f"{kind} needs the issuing CA: give the chain (leaf then CA) in {file}."
             )
     if publish:
-        from infra.database import db
-
-        session = db.session
-        user = directory.get_user(session, as_email or "")
+        publisher = _publisher(as_email)
+        assert publisher is not None
         published = workbench.publish_from_certificate(
-            session,
-            user,
-            {"certificate": data, "name": name, "records": kinds or ["3 1 1"]},
+            publisher, {"certificate": data, "name": name, "records": kinds or ["3 1 1"]}
         )
-        click.echo(f"published in the harness zone as {user.email}:")
+        click.echo(f"published in the harness zone as {publisher.user.email}:")
         for row in published:
             click.echo(row.presentation)
         return

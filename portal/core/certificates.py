@@ -1,4 +1,4 @@
-"""Certificate workbench: keys, client certificates, CSR signing, inspection, PKCS#12, snippets.
+"""Certificate workbench: keys, client certificates, CSR signing, inspection, PKCS#12.
 
 The workbench's rules (key types offered, validity presets and limits, which CSRs are signed,
 names) on top of the certificate builder in pki.py. Pure (cryptography only). Keys generated
@@ -460,30 +460,6 @@ def pkcs12_bytes(
     return pkcs12.serialize_key_and_certificates(
         name.encode(), key, cert, list(chain) or None, encryption
     )
-
-
-def snippets(
-    domain_name: str, mosapi_url: str, ca_file: str = "certs/harness-ca.pem"
-) -> dict[str, str]:
-    tld = "<tld>"
-    url = f"{mosapi_url.rstrip('/')}/ry/{tld}/v2/monitoring/state"
-    cert, key = f"{domain_name}.pem", f"{domain_name}.key"
-    return {
-        "curl": f"curl --cacert {ca_file} --cert {cert} --key {key} {url}",
-        "python": (
-            "import requests\n"
-            f'r = requests.get("{url}",\n'
-            f'                 cert=("{cert}", "{key}"), verify="{ca_file}")\n'
-            'print(r.status_code, r.headers.get("X-TLSAuth-Decision"), r.text)'
-        ),
-        "playwright": (
-            "context = browser.new_context(client_certificates=[{\n"
-            f'    "origin": "{mosapi_url.rstrip("/")}",\n'
-            f'    "certPath": "{cert}",\n'
-            f'    "keyPath": "{key}",\n'
-            "}])"
-        ),
-    }
 
 
 def b64(data: bytes) -> str:

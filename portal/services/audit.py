@@ -1,16 +1,26 @@
-"""Audit events as people read them: who changed a TLD, through which channel, and what changed."""
+"""Audit events as people read them: who changed a TLD, through which channel, and what changed.
+
+Besides the TLD's own configuration changes, a TLD's History holds the harness-zone changes at
+its client names (the names its entries name): `publish-tlsa` and `remove-tlsa`, which change
+no version of the TLD.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from ..core.diff import describe_changes
 from ..models import AuditEvent, as_utc
 
 # The ways a change reaches a TLD (the audit table's check constraint lists the same).
 Channel = Literal["ui", "api", "cli", "bulk"]
+
+ZONE_PUBLISHED = "publish-tlsa"
+ZONE_REMOVED = "remove-tlsa"
+# Shown of a record's data in History: enough to tell two records of a rollover apart.
+DATA_SHOWN = 16
 
 
 @dataclass(frozen=True)
@@ -24,7 +34,34 @@ class EventSummary:
     changes: list[str]
 
 
+def zone_change(
+    action: str, name: str, records: list[str], email: str, organisation: str
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The before and after of a harness-zone change at `name` (records as "U S M hex")."""
+    state = {"tlsa": {"name": name, "records": records, "by": email, "organisation": organisation}}
+    return (None, state) if action == ZONE_PUBLISHED else (state, None)
+
+
+def _short(record: str) -> str:
+    usage, selector, matching, data = record.split(" ", 3)
+    shown = data if len(data) <= DATA_SHOWN + 4 else f"{data[:DATA_SHOWN]}…"
+    return f"{usage} {selector} {matching} {shown}"
+
+
+def describe_zone_change(event: AuditEvent) -> list[str]:
+    published = event.action == ZONE_PUBLISHED
+    state = (event.after if published else event.before) or {}
+    tlsa = state.get("tlsa") or {}
+    verb = "published at" if published else "removed from"
+    return [
+        f"TLSA record {_short(record)} {verb} {tlsa.get('name')} by {tlsa.get('by')} "
+        f"({tlsa.get('organisation')})"
+        for record in tlsa.get("records", [])
+    ]
+
+
 def summarise(event: AuditEvent) -> EventSummary:
+    zone = event.action in (ZONE_PUBLISHED, ZONE_REMOVED)
     return EventSummary(
         id=event.id,
         at=as_utc(event.created_at),  # type: ignore[arg-type]
@@ -32,5 +69,7 @@ def summarise(event: AuditEvent) -> EventSummary:
         channel=event.channel,  # type: ignore[arg-type]
         action=event.action,
         version=event.version_after,
-        changes=describe_changes(event.before, event.after),
+        changes=describe_zone_change(event)
+        if zone
+        else describe_changes(event.before, event.after),
     )

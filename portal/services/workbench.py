@@ -1,23 +1,24 @@
 """Certificate workbench operations shared by the portal page, the API and the CLI.
 
 Keys generated here go back to the caller and nowhere else: not the database, not a file,
-not a log.
+not a log. The harness CA issues only names the requester may publish in the harness zone
+(every subjectAltName; the rule is `zone.Publisher.refusal`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy.orm import Session
 
 from ..core import certificates as cw
+from ..core import snippets as sn
 from ..core.tlsa import CertFacts, TlsaRecord, match_chain
 from ..core.validation import Finding, validate_domain_name
-from ..models import TlsaRecordRow, User
+from ..models import TlsaRecordRow
 from . import zone
 from .errors import Invalid
 
@@ -43,6 +44,7 @@ class Generated(Issued):
     snippets: dict[str, str]
     notes: list[str]
     pkcs12: str | None = None  # base64, when a PKCS#12 password was given
+    snippet_tld: str | None = None  # the TLD the snippets call; None: they say <tld>
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,18 @@ class DnsCheck:
 def mosapi_base_url(config: Mapping[str, Any]) -> str:
     """The MoSAPI mock's base URL the snippets and hints call (this host, the configured port)."""
     return f"https://localhost:{config['MOSAPI_PORT']}"
+
+
+def snippet_target(config: Mapping[str, Any], tld: str | None = None) -> sn.Target:
+    """Where the snippets call: both mocks on this host at their configured ports."""
+    return sn.Target(mosapi_base_url(config), f"https://localhost:{config['RRI_PORT']}", tld)
+
+
+def harness_ca_file(certs_dir: str | Path) -> Path:
+    """The harness CA certificate (made on first use): what clients trust the mocks with."""
+    from infra.harness_pki import ensure_material
+
+    return ensure_material(Path(certs_dir)).ca_cert
 
 
 def harness_issuer(certs_dir: str | Path) -> cw.Issuer:
@@ -104,9 +118,42 @@ def _chain_pem(chain: list[Any]) -> str:
     return "".join(cw.pem(c) for c in chain)
 
 
-def generate(params: Any, certs_dir: str | Path, mosapi_url: str) -> Generated:
+NO_REQUESTER = (
+    "The harness CA issues only names the requester may publish; say who asks for the certificate."
+)
+
+
+class Requester(Protocol):
+    """Who asks for a certificate (`zone.Publisher` for a user): the names the harness CA may
+    not issue to them, and the TLD their snippets call."""
+
+    def issuing_refusals(self, names: Sequence[str], field: str) -> list[Finding]: ...
+
+    def example_tld(self, name: str) -> str | None: ...
+
+    def managed_tld(self, name: str) -> str | None: ...
+
+
+def _snippet_tld(params: dict[str, Any], requester: Requester | None, name: str) -> str | None:
+    wanted = _text(params, "tld")
+    if requester is None:
+        return wanted
+    if wanted is None:
+        return requester.example_tld(name)
+    tld = requester.managed_tld(wanted)
+    if tld is None:
+        raise Invalid([Finding("tld", f"You manage no TLD {wanted!r}.")])
+    return tld
+
+
+def generate(
+    params: Any, certs_dir: str | Path, target: sn.Target, requester: Requester | None
+) -> Generated:
     """{domain_name, key_type, days|not_before+not_after|validity_preset, issuer, extra_sans,
-    key_passphrase, pkcs12_password} → certificate, chain, private key (once), PKCS#12, TLSA."""
+    key_passphrase, pkcs12_password, tld} → certificate, chain, private key (once), PKCS#12,
+    TLSA, snippets calling `target` (at `tld`, or a TLD of the requester naming the domain).
+
+    The harness CA issues only to a requester who may publish every name."""
     if not isinstance(params, dict):
         raise Invalid([Finding("body", "Send a JSON object.")])
     try:
@@ -116,6 +163,13 @@ def generate(params: Any, certs_dir: str | Path, mosapi_url: str) -> Generated:
         if not isinstance(extra, list):
             raise Invalid([Finding("extra_sans", "extra_sans must be a list of domain names.")])
         issuer_kind = params.get("issuer", "self")
+        if issuer_kind == "harness":
+            if requester is None:
+                raise Invalid([Finding("issuer", NO_REQUESTER)])
+            names = [validate_domain_name(n).value for n in [params.get("domain_name"), *extra]]
+            refusals = requester.issuing_refusals([n for n in names if n], "domain_name")
+            if refusals:
+                raise Invalid(refusals)
         made = cw.generate(
             params.get("domain_name"),
             params.get("key_type") or cw.DEFAULT_KEY_TYPE,
@@ -127,6 +181,8 @@ def generate(params: Any, certs_dir: str | Path, mosapi_url: str) -> Generated:
         passphrase = _text(params, "key_passphrase")
         p12_password = _text(params, "pkcs12_password")
         name = made.certificate.subject.rfc4514_string().removeprefix("CN=")
+        tld = _snippet_tld(params, requester, name)
+        files = sn.Files(name, bool(made.chain), bool(passphrase), bool(p12_password))
         pkcs12 = (
             cw.b64(
                 cw.pkcs12_bytes(made.private_key, made.certificate, made.chain, p12_password, name)
@@ -141,15 +197,16 @@ def generate(params: Any, certs_dir: str | Path, mosapi_url: str) -> Generated:
             tlsa=cw.tlsa_for(made.certificate, made.chain, name),
             private_key=cw.key_pem(made.private_key, passphrase),
             private_key_encrypted=bool(passphrase),
-            snippets=cw.snippets(name, mosapi_url),
+            snippets=sn.snippets(files, sn.Target(target.mosapi_url, target.rri_url, tld)),
             notes=made.notes,
             pkcs12=pkcs12,
+            snippet_tld=tld,
         )
     except cw.WorkbenchError as exc:
         raise Invalid(exc.findings) from exc
 
 
-def sign_csr(params: Any, certs_dir: str | Path) -> Issued:
+def sign_csr(params: Any, certs_dir: str | Path, requester: Requester) -> Issued:
     if not isinstance(params, dict):
         raise Invalid([Finding("body", "Send a JSON object {csr, days}.")])
     csr = params.get("csr")
@@ -162,6 +219,9 @@ def sign_csr(params: Any, certs_dir: str | Path) -> Issued:
         cert = cw.sign_csr(csr, _validity(params), issuer)
     except cw.WorkbenchError as exc:
         raise Invalid(exc.findings) from exc
+    refusals = requester.issuing_refusals(cw.describe(cert)["sans"], "csr")
+    if refusals:
+        raise Invalid(refusals)
     name = cert.subject.rfc4514_string().removeprefix("CN=")
     return Issued(
         certificate=cw.pem(cert),
@@ -187,7 +247,7 @@ def inspect(params: Any) -> Inspection:
 RECORD_KINDS = {"3 1 1": (3, 1, 1), "3 0 1": (3, 0, 1), "2 0 1": (2, 0, 1)}
 
 
-def publish_from_certificate(session: Session, user: User, params: Any) -> list[TlsaRecordRow]:
+def publish_from_certificate(publisher: zone.Publisher, params: Any) -> list[TlsaRecordRow]:
     """Publish the TLSA records of a certificate (or chain) at a name; default `3 1 1`."""
     if not isinstance(params, dict):
         raise Invalid([Finding("body", "Send a JSON object.")])
@@ -212,7 +272,7 @@ def publish_from_certificate(session: Session, user: User, params: Any) -> list[
         TlsaRecord(r["usage"], r["selector"], r["matching_type"], bytes.fromhex(r["data"]))
         for r in (by_kind[kind] for kind in kinds)
     ]
-    rows, _ = zone.publish_records(session, user, name, records)
+    rows, _ = zone.publish_records(publisher, name, records)
     return rows
 
 

@@ -6,5 +6,6 @@ from . import (  # noqa: E402,F401
     connection,
     decisions,
     simulator,
+    tlsa_status,
     views,  # noqa: E402,F401  (first: the others register tabs on it)
 )

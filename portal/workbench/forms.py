@@ -29,6 +29,7 @@ class GenerateForm(FlaskForm):
     not_after = StringField()
     key_passphrase = PasswordField(default="")
     pkcs12_password = PasswordField(default="")
+    tld = StringField(default="")  # the TLD the snippets call
 
 
 class SignCsrForm(FlaskForm):

@@ -1,11 +1,12 @@
-"""Certificate workbench page: generate, sign a CSR, inspect, publish TLSA, check DNS."""
+"""Certificate workbench page: generate, sign a CSR, inspect, publish TLSA, check DNS, and the
+harness CA certificate to download."""
 
 from __future__ import annotations
 
 import base64
 from typing import Any
 
-from flask import Response, abort, current_app, request
+from flask import Response, abort, current_app, request, send_file
 from flask_login import current_user, login_required
 
 from infra.database import db
@@ -24,6 +25,10 @@ def _private(response: Response) -> Response:
     # Answers that carry a private key must not linger in any cache.
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _publisher() -> zone.Publisher:
+    return zone.Publisher(db.session, current_user, "ui")
 
 
 def _data_uri(mime: str, data: bytes) -> str:
@@ -52,6 +57,7 @@ def generate() -> Response:
         "extra_sans": form.extra_sans.data,
         "key_passphrase": form.key_passphrase.data,
         "pkcs12_password": form.pkcs12_password.data,
+        "tld": form.tld.data or None,
     }
     mode = form.validity.data
     if mode == "days":
@@ -69,7 +75,10 @@ def generate() -> Response:
         params["validity_preset"] = mode
     try:
         result = workbench.generate(
-            params, current_app.config["CERTS_DIR"], workbench.mosapi_base_url(current_app.config)
+            params,
+            current_app.config["CERTS_DIR"],
+            workbench.snippet_target(current_app.config),
+            _publisher(),
         )
     except Invalid as exc:
         return fragment("workbench/_errors.html", 422, findings=exc.findings)
@@ -96,7 +105,7 @@ def sign_csr() -> Response:
     form = SignCsrForm()
     params = {"csr": form.csr_bytes(), "days": form.days.data or None}
     try:
-        result = workbench.sign_csr(params, current_app.config["CERTS_DIR"])
+        result = workbench.sign_csr(params, current_app.config["CERTS_DIR"], _publisher())
     except Invalid as exc:
         return fragment("workbench/_errors.html", 422, findings=exc.findings)
     name = result.info["subject"].removeprefix("CN=")
@@ -133,7 +142,7 @@ def publish() -> Response:
         "records": form.records.data or ["3 1 1"],
     }
     try:
-        records = workbench.publish_from_certificate(db.session, current_user, params)
+        records = workbench.publish_from_certificate(_publisher(), params)
     except Invalid as exc:
         return fragment("workbench/_errors.html", 422, findings=exc.findings)
     return _zone(records[0].name, message=f"Published {len(records)} record(s).")
@@ -141,7 +150,7 @@ def publish() -> Response:
 
 def _zone(name: str, message: str | None = None, status: int = 200) -> Response:
     try:
-        rows = zone.list_records(db.session, name) if name else []
+        rows = zone.visible_records(_publisher(), name) if name else []
     except Invalid as exc:
         return fragment("workbench/_errors.html", 422, findings=exc.findings)
     return fragment(
@@ -164,7 +173,7 @@ def zone_at() -> Response:
 def zone_delete(record_id: int) -> Response:
     name = NameForm().name.data
     try:
-        zone.remove(db.session, current_user, record_id)
+        zone.remove(_publisher(), record_id)
     except NotFound:
         abort(404)
     return _zone(name, message="Record removed.")
@@ -183,3 +192,16 @@ def dns_check() -> Response:
     except Invalid as exc:
         return fragment("workbench/_errors.html", 422, findings=exc.findings)
     return fragment("workbench/_dns.html", result=result)
+
+
+@bp.route("/harness-ca.pem")
+@login_required
+def harness_ca() -> Response:
+    """The harness CA certificate: the mocks' server certificates and the certificates the
+    workbench issues chain to it (its key never leaves the harness)."""
+    return send_file(
+        workbench.harness_ca_file(current_app.config["CERTS_DIR"]),
+        mimetype="application/x-pem-file",
+        as_attachment=True,
+        download_name="harness-ca.pem",
+    )

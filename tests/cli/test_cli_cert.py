@@ -95,13 +95,15 @@ def test_cert_new_self_signed_defaults(runner, certs_dir: Path, out: Path):
     assert not certs_dir.exists() or not any(DOMAIN in p.name for p in certs_dir.iterdir())
 
 
-def test_cert_new_harness_with_p12_and_passphrase(runner, certs_dir: Path, out: Path):
+def test_cert_new_harness_with_p12_and_passphrase(runner, world, certs_dir: Path, out: Path):
     text = ok(
         new(
             runner,
             "Bücher.Example",
             "--issuer",
             "harness",
+            "--as",
+            world.rsp,
             "--key-type",
             "rsa-2048",
             "--days",
@@ -174,8 +176,8 @@ def test_cert_new_options(runner, certs_dir: Path, out: Path, args, check):
         assert "note: Ed25519" in text
 
 
-def test_cert_new_refuses_to_overwrite_without_force(runner, certs_dir: Path, out: Path):
-    ok(new(runner, DOMAIN, "--out", str(out), "--issuer", "harness"))
+def test_cert_new_refuses_to_overwrite_without_force(runner, world, certs_dir: Path, out: Path):
+    ok(new(runner, DOMAIN, "--out", str(out), "--issuer", "harness", "--as", world.rsp))
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     text = failed(new(runner, DOMAIN, "--out", str(out)), "already exist", "--force")
     assert str(out / f"{DOMAIN}.pem") in text
@@ -274,11 +276,15 @@ def make_csr(tmp_path: Path, *, der: bool = False, server_auth: bool = False) ->
     return path
 
 
+def sign(runner, world, *args: str):
+    return invoke(runner, "cert", "sign-csr", "--as", world.rsp, *args)
+
+
 @pytest.mark.parametrize("der", [False, True], ids=["pem", "der"])
-def test_sign_csr(runner, certs_dir: Path, tmp_path: Path, der: bool):
+def test_sign_csr(runner, world, certs_dir: Path, tmp_path: Path, der: bool):
     csr = make_csr(tmp_path, der=der)
     target = tmp_path / "signed.pem"
-    text = ok(invoke(runner, "cert", "sign-csr", str(csr), "--days", "30", "--out", str(target)))
+    text = ok(sign(runner, world, str(csr), "--days", "30", "--out", str(target)))
     cert = load_cert(target)
     ca = load_cert(certs_dir / "harness-ca.pem")
     cert.verify_directly_issued_by(ca)
@@ -288,29 +294,32 @@ def test_sign_csr(runner, certs_dir: Path, tmp_path: Path, der: bool):
     assert str(target) in text and "harness-ca.pem" in text
     # Existing output: refused without --force, replaced with it.
     before = target.read_bytes()
-    failed(invoke(runner, "cert", "sign-csr", str(csr), "--out", str(target)), "already exist")
+    failed(sign(runner, world, str(csr), "--out", str(target)), "already exist")
     assert target.read_bytes() == before
-    ok(invoke(runner, "cert", "sign-csr", str(csr), "--out", str(target), "--force"))
+    ok(sign(runner, world, str(csr), "--out", str(target), "--force"))
     assert target.read_bytes() != before
 
 
-def test_sign_csr_refusals(runner, certs_dir: Path, tmp_path: Path):
+def test_sign_csr_refusals(runner, world, certs_dir: Path, tmp_path: Path):
     target = tmp_path / "signed.pem"
     bad = make_csr(tmp_path, server_auth=True)
-    failed(invoke(runner, "cert", "sign-csr", str(bad), "--out", str(target)), "serverAuth")
+    failed(sign(runner, world, str(bad), "--out", str(target)), "serverAuth")
     junk = tmp_path / "junk.csr"
     junk.write_bytes(b"hello")
     failed(
-        invoke(runner, "cert", "sign-csr", str(junk), "--out", str(target)),
+        sign(runner, world, str(junk), "--out", str(target)),
         "not a certificate signing request",
     )
     good = make_csr(tmp_path)
     failed(
-        invoke(runner, "cert", "sign-csr", str(good), "--days", "0", "--out", str(target)),
+        sign(runner, world, str(good), "--days", "0", "--out", str(target)),
         "days must be from 1",
     )
-    result = invoke(runner, "cert", "sign-csr", str(tmp_path / "missing.csr"), "--out", "x.pem")
+    result = sign(runner, world, str(tmp_path / "missing.csr"), "--out", "x.pem")
     assert result.exit_code == 2 and "does not exist" in result.output
+    # Who asks must be said: the harness CA issues only names that user may publish.
+    result = invoke(runner, "cert", "sign-csr", str(good), "--out", str(target))
+    assert result.exit_code == 2 and "--as" in result.output
     assert not target.exists()
 
 
@@ -318,8 +327,8 @@ def test_sign_csr_refusals(runner, certs_dir: Path, tmp_path: Path):
 
 
 @pytest.fixture
-def chain_file(runner, certs_dir: Path, out: Path) -> Path:
-    ok(new(runner, DOMAIN, "--issuer", "harness", "--out", str(out)))
+def chain_file(runner, world, certs_dir: Path, out: Path) -> Path:
+    ok(new(runner, DOMAIN, "--issuer", "harness", "--as", world.rsp, "--out", str(out)))
     chain = out / "full.pem"
     chain.write_bytes(
         (out / f"{DOMAIN}.pem").read_bytes() + (certs_dir / "harness-ca.pem").read_bytes()
@@ -492,31 +501,26 @@ def test_publish_from_certificate_stores_all_or_nothing(app, world, chain_file: 
     """The service checks every requested record before it stores the first one."""
     leaf_pem = (out / f"{DOMAIN}.pem").read_text()
     with app.app_context():
-        user = directory.get_user(db.session, world.op_a)
+        user = zone.Publisher(db.session, directory.get_user(db.session, world.op_a), "cli")
         with pytest.raises(Invalid, match="issuing CA"):
             workbench.publish_from_certificate(
-                db.session,
                 user,
                 {"certificate": leaf_pem, "name": "one.example", "records": ["3 1 1", "2 0 1"]},
             )
         assert zone.list_records(db.session, "one.example") == []
-        workbench.publish_from_certificate(
-            db.session, user, {"certificate": leaf_pem, "name": "two.example"}
-        )
+        workbench.publish_from_certificate(user, {"certificate": leaf_pem, "name": "two.example"})
         with pytest.raises(Invalid, match="already holds"):
             workbench.publish_from_certificate(
-                db.session,
                 user,
                 {"certificate": leaf_pem, "name": "two.example", "records": ["3 0 1", "3 1 1"]},
             )
         assert [r.selector for r in zone.list_records(db.session, "two.example")] == [1]
         with pytest.raises(Invalid, match="records is a list"):
             workbench.publish_from_certificate(
-                db.session, user, {"certificate": leaf_pem, "records": [[3, 1, 1]]}
+                user, {"certificate": leaf_pem, "records": [[3, 1, 1]]}
             )
         # The same kind twice is one record.
         published = workbench.publish_from_certificate(
-            db.session,
             user,
             {"certificate": leaf_pem, "name": "three.example", "records": ["3 0 1", "3 0 1"]},
         )
@@ -533,9 +537,9 @@ def test_tlsa_certificate_without_dns_name(app, runner, world, tmp_path: Path):
     text = ok(invoke(runner, "tlsa", str(path), "--name", "named.example"))
     assert text.startswith(f"named.example. 3600 IN TLSA 3 1 1 {spki_sha256(cert)}")
     with app.app_context():
-        user = directory.get_user(db.session, world.op_a)
+        user = zone.Publisher(db.session, directory.get_user(db.session, world.op_a), "cli")
         with pytest.raises(Invalid, match="names no domain"):
-            workbench.publish_from_certificate(db.session, user, {"certificate": path.read_text()})
+            workbench.publish_from_certificate(user, {"certificate": path.read_text()})
         assert zone.list_records(db.session) == []
     ok(
         invoke(

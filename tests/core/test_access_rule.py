@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portal.core.access import ICANN, can_manage, may_edit_zone_name
+from portal.core.access import ICANN, can_manage, may_publish_at
 
 OPERATOR, RSP, OTHER = 10, 20, 30
 KINDS = ("registry-operator", "rsp", "icann")
@@ -66,15 +66,57 @@ def test_no_rsp_of_record_means_only_operator_and_icann(org_id: int, operator_id
 @pytest.mark.parametrize(
     ("kind", "org_id", "owner", "allowed"),
     [
-        # A free name is open to anyone.
+        # A name no entry names, free: open to anyone.
         ("rsp", OTHER, None, True),
         ("registry-operator", OTHER, None, True),
-        # A held name: its owner's users and ICANN staff only.
+        # Held: its owner's users and ICANN staff only.
         ("rsp", RSP, RSP, True),
         (ICANN, OTHER, RSP, True),
         ("rsp", OTHER, RSP, False),
         ("registry-operator", OPERATOR, RSP, False),
     ],
 )
-def test_may_edit_zone_name(kind: str, org_id: int, owner: int | None, allowed: bool) -> None:
-    assert may_edit_zone_name(kind, org_id, owner) is allowed
+def test_a_name_no_entry_names_is_first_come(
+    kind: str, org_id: int, owner: int | None, allowed: bool
+) -> None:
+    assert may_publish_at(kind, org_id, (), owner) is allowed
+
+
+@pytest.mark.parametrize(
+    ("kind", "org_id", "owner", "allowed"),
+    [
+        # The TLD's operator and RSP of record, whoever published first (a squatter's name).
+        ("registry-operator", OPERATOR, OTHER, True),
+        ("rsp", RSP, OTHER, True),
+        ("registry-operator", OPERATOR, None, True),
+        # ICANN staff.
+        (ICANN, OTHER, OTHER, True),
+        # Anyone else, even the first publisher there (the squatter) and on a free name.
+        ("rsp", OTHER, OTHER, False),
+        ("rsp", OTHER, None, False),
+        ("registry-operator", OTHER, None, False),
+    ],
+)
+def test_a_client_name_is_its_tlds_operators_and_rsps(
+    kind: str, org_id: int, owner: int | None, allowed: bool
+) -> None:
+    assert may_publish_at(kind, org_id, {OPERATOR, RSP}, owner) is allowed
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(KINDS),
+    st.integers(1, 6),
+    st.frozensets(st.integers(1, 6), max_size=4),
+    st.one_of(st.none(), st.integers(1, 6)),
+)
+def test_may_publish_at_matches_the_stated_rule(
+    kind: str, org_id: int, vouchers: frozenset[int], owner: int | None
+) -> None:
+    if kind == "icann":
+        expected = True
+    elif vouchers:  # named by entries: any operator or RSP of those TLDs
+        expected = org_id in vouchers
+    else:  # first-come
+        expected = owner in (None, org_id)
+    assert may_publish_at(kind, org_id, vouchers, owner) is expected

@@ -22,6 +22,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from infra.harness_pki import ensure_material
 from portal.core import certificates as cw
+from portal.core import snippets
 from portal.services import workbench
 from portal.services.errors import Invalid
 
@@ -223,7 +224,10 @@ def test_generate_key_unknown_type():
 def test_service_generate_refuses_a_list_as_key_type(tmp_path: Path):
     with pytest.raises(Invalid) as caught:
         workbench.generate(
-            {"domain_name": DOMAIN, "key_type": ["rsa-2048"]}, tmp_path, "https://localhost:8443"
+            {"domain_name": DOMAIN, "key_type": ["rsa-2048"]},
+            tmp_path,
+            snippets.Target("https://localhost:8443", "https://localhost:8444"),
+            None,
         )
     assert caught.value.findings[0].field == "key_type"
 

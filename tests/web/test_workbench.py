@@ -292,7 +292,8 @@ def test_workbench_page_flows(app, client, world, certs, login):
     )
     html = r.get_data(as_text=True)
     assert r.status_code == 200 and "expired" in html and 'download="wb.rsp.example.p12"' in html
-    assert "curl --cacert" in html and "client_certificates" in html and "requests.get" in html
+    assert "--cacert harness-ca.pem" in html and "client_certificates" in html
+    assert "requests.get" in html and "--cert-type P12 --cert wb.rsp.example.p12" in html
     cert_pem = html.split('id="wb-cert-pem">', 1)[1].split("</pre>", 1)[0]
     cert_pem = html_mod.unescape(cert_pem)
     published = client.post(
