@@ -423,14 +423,14 @@ def test_the_commands_need_no_database(cred, mosapi, rri, tmp_path: Path) -> Non
     cwd = tmp_path / "elsewhere"
     cwd.mkdir()
     nowhere = tmp_path / "no-such-dir"
+    # No TLSAUTH_* setting but a database URL and an instance folder that lead nowhere.
     env = {
-        **os.environ,
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
         "TLSAUTH_DATABASE_URL": f"sqlite:///{nowhere}/db.sqlite3",
         "TLSAUTH_INSTANCE_DIR": str(nowhere / "instance"),
-        "TLSAUTH_CERTS_DIR": str(nowhere / "certs"),
     }
     exe = [sys.executable, "-c", "from portal.cli import main; main()"]
-    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
     url = f"https://localhost:{mosapi.port}{STATE.format(tld='alpha')}"
     done = subprocess.run(
         [*exe, "check", "--url", url, *creds(cred, mosapi.ca_file)],
