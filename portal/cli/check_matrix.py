@@ -206,7 +206,9 @@ def print_matrix(shown: MatrixResult) -> None:
                 (c.error for c in first.calls if c.error), "no decision header: see the status"
             )
             click.echo(f"    {detail}")
-    counts = ", ".join(f"{n} {v}" for v, n in shown.counts.items())
+    counts = ", ".join(
+        f"{n} {v}{'s' if v == ERROR and n != 1 else ''}" for v, n in shown.counts.items()
+    )
     click.echo(
         f"\n{len(shown.tlds)} TLDs × {len(shown.roles)} roles: {counts} "
         f"({shown.calls} calls in {shown.elapsed_s:.1f} s)"

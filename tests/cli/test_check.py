@@ -323,7 +323,7 @@ def test_matrix_table_of_allowed_and_denied_cells(app, mixed, cred, mosapi, rri)
     assert cells["gamma"].count("denied (tld-not-configured)") == 7
     assert "Why not allowed:" in out
     assert "tld-not-configured (7 cells), e.g. .gamma" in out
-    assert "3 TLDs × 7 roles: 10 allowed, 11 denied, 0 unknown, 0 error (27 calls" in out
+    assert "3 TLDs × 7 roles: 10 allowed, 11 denied, 0 unknown, 0 errors (27 calls" in out
 
 
 def test_matrix_json_agrees_with_the_decision_log(app, mixed, cred, mosapi, rri) -> None:
