@@ -47,6 +47,7 @@ from ..services.zone import MAX_TTL, MIN_TTL
 RoleId = Literal[ROLE_IDS]  # type: ignore[valid-type]
 DecisionResult = Literal[RESULTS]  # type: ignore[valid-type]
 DecisionSystem = Literal[LOGGED_SYSTEMS]  # type: ignore[valid-type]
+DecidingReason = Literal[REASONS]  # type: ignore[valid-type]
 MAX_LIMIT = 1000
 
 
@@ -330,10 +331,8 @@ class DecisionQuery(LimitQuery):
     """The decision log's filters; every one given narrows the answer."""
 
     result: DecisionResult | None = Field(None, description="Only allowed or only denied calls")
-    reason: str | None = Field(
-        None,
-        description="Only calls refused for this deciding reason",
-        json_schema_extra={"enum": list(REASONS)},
+    reason: DecidingReason | None = Field(
+        None, description="Only calls refused for this deciding reason"
     )
     system: DecisionSystem | None = Field(None, description="Only calls to this mock")
     endpoint: str | None = Field(

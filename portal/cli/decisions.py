@@ -43,4 +43,5 @@ def decisions_prune(max_rows: int | None, max_age_days: int | None) -> None:
         click.echo("nothing to prune: the log keeps any number of decisions of any age")
         return
     deleted = prune(db.session, retention)
-    click.echo(f"{deleted} decisions deleted; the log keeps {retention.describe()}")
+    noun = "decision" if deleted == 1 else "decisions"
+    click.echo(f"{deleted} {noun} deleted; the log keeps {retention.describe()}")

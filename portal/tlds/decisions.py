@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Response, abort, current_app, request, stream_with_context, url_for
 from flask_login import login_required
@@ -26,6 +27,13 @@ DECISIONS_LIMIT = 200
 POLL_SECONDS = 3
 
 
+def with_filter(url: str, flt: log.DecisionFilter, **extra: str) -> str:
+    """`url` with the filter as its query (a filter field is named `endpoint`, which url_for
+    keeps for itself, so the query is added here)."""
+    query = {**flt.params(), **extra}
+    return f"{url}?{urlencode(query)}" if query else url
+
+
 def _shown(tld: Tld, args: Mapping[str, str]) -> dict[str, Any]:
     """The filtered log as the tab and its live table show it."""
     flt, findings = log.read_filter(args)
@@ -40,10 +48,11 @@ def _shown(tld: Tld, args: Mapping[str, str]) -> dict[str, Any]:
         "poll_seconds": POLL_SECONDS,
         "sentence_of": log.sentence_of,
         "entry_named": log.entry_named,
-        "table_url": url_for("tlds.decisions_table", name=tld.name, **flt.params(), seen=seen),
-        "csv_url": url_for("tlds.decisions_csv", name=tld.name, **flt.params()),
+        "table_url": with_filter(url_for("tlds.decisions_table", name=tld.name), flt, seen=seen),
+        "csv_url": with_filter(url_for("tlds.decisions_csv", name=tld.name), flt),
         "tab_url": url_for("tlds.tab", name=tld.name, tab="decisions"),
         "params": flt.params(),
+        "with_filter": with_filter,
     }
 
 
@@ -123,7 +132,7 @@ def decision_detail(name: str, decision_id: int) -> Response:
         ],
         checks=_checks(row),
         curl=_curl(row),
-        back_url=url_for("tlds.tab", name=tld.name, tab="decisions", **flt.params()),
+        back_url=with_filter(url_for("tlds.tab", name=tld.name, tab="decisions"), flt),
     )
 
 

@@ -327,6 +327,21 @@ def _store_submission(app, client, token: str) -> dict[str, str]:
         return {"submission_id": str(row.id)}
 
 
+def _store_decision(app, client, token: str) -> dict[str, str]:
+    from tests.decision_rows import add_decision
+
+    return {
+        "decision_id": str(
+            add_decision(
+                app,
+                checks=[
+                    {"domain_name": "c.example", "matched": False, "reasons": ["no-tlsa-at-name"]}
+                ],
+            )
+        )
+    }
+
+
 def _key_and_name():
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
@@ -374,6 +389,7 @@ SCENARIOS: dict[tuple[str, str, str], Call] = {
     ("/tlds/{tld}/decisions", "get", "400"): Call(query="?result=perhaps"),
     ("/tlds/{tld}/submissions", "get", "400"): Call(query="?limit=all"),
     ("/tlds/{tld}/submissions/{submission_id}", "get", "200"): Call(prepare=_store_submission),
+    ("/tlds/{tld}/decisions/{decision_id}", "get", "200"): Call(prepare=_store_decision),
     ("/tlds/{tld}/scenario", "put", "200"): Call(body={"scenario": {}}),
     ("/tlds/{tld}/scenario", "put", "400"): Call(body={"scenario": {"services": "all down"}}),
     ("/tlsa-records", "get", "400"): Call(tld="", query="?name=not_valid!"),
