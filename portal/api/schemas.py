@@ -42,6 +42,7 @@ from ..services.audit import Channel, summarise
 from ..services.decisions import MAX_ENDPOINT, MAX_ENTRY
 from ..services.decisions import SYSTEMS as LOGGED_SYSTEMS
 from ..services.directory import TldPage
+from ..services.simulator import METHODS, SYSTEMS, VERDICTS
 from ..services.zone import MAX_TTL, MIN_TTL
 
 RoleId = Literal[ROLE_IDS]  # type: ignore[valid-type]
@@ -553,6 +554,7 @@ class DnsCheck(BaseModel):
             ],
         )
 
+
 # --------------------------------------------------------------------------- CLI checker
 
 CheckVerdict = Literal["allowed", "denied", "unknown", "error"]
@@ -617,3 +619,70 @@ class MatrixResult(BaseModel):
     calls: int
     elapsed_s: float
 
+
+# --------------------------------------------------------------------------- policy simulator
+
+
+class SimulateInput(Body):
+    tld: str
+    path: str | None = Field(
+        None,
+        description="The endpoint: a path on the TLD (/ry/example/v2/monitoring/state) or its "
+        "rule (/ry/<tld>/v2/monitoring/state); or leave it out and name the role",
+    )
+    method: Annotated[str, one_of(METHODS)] = "GET"
+    system: Annotated[str, one_of(SYSTEMS, "The mock: mosapi or rri")] | None = None
+    role: Annotated[str, one_of(ROLE_IDS, "The role, instead of an endpoint")] | None = None
+    source_address: str = Field(description="The address the client calls from")
+    certificate: str | None = Field(
+        None, description="PEM: the client's certificate, leaf first, with any intermediates"
+    )
+    spki_sha256: str | None = Field(
+        None,
+        description="Instead of the certificate: the SHA-256 of its public key (64 hex digits); "
+        "only 3 1 1 records can be judged from it",
+    )
+
+
+class Explained(Shape):
+    code: str
+    sentence: str = Field(description="What it means, and the fix")
+
+
+class SimulatedEntry(Shape):
+    domain_name: str
+    roles: list[RoleId]
+    ip_acl: list[str]
+    reached: bool = Field(description="False: an earlier entry already admitted the call")
+    matched: bool = Field(description="The certificate matched the entry's TLSA records")
+    grants_role: bool
+    admits_source: bool
+    judged: bool = Field(
+        description="False: some of its records need the certificate, not only its key's hash"
+    )
+    reasons: list[Explained] = Field(description="Why the entry did not admit the call")
+
+
+class Simulation(Shape):
+    """What the mocks would decide, by the decision procedure they run, without a call."""
+
+    tld: str
+    system: str | None
+    method: str | None
+    path: str | None = Field(description="The endpoint's path on the TLD, when known")
+    role: RoleId = Field(description="The role the endpoint needs")
+    role_label: str
+    source_address: str
+    spki_sha256: str
+    key_only: bool = Field(description="Judged from the key's SHA-256, without the certificate")
+    tlsa_source: str = Field(description="Where the TLSA records came from: harness or dns")
+    result: Literal[VERDICTS] = Field(  # type: ignore[valid-type]
+        description="undetermined: only the certificate could settle it"
+    )
+    deciding_reason: str | None
+    sentence: str = Field(description="What decided the call, and the fix when refused")
+    reasons: list[Explained] = Field(description="Reason codes, the deciding one first")
+    warnings: list[Explained]
+    matched_entry: str | None
+    known_client: bool = Field(description="The certificate matched an entry")
+    entries: list[SimulatedEntry] = Field(description="Each entry's verdict, in order")

@@ -83,3 +83,31 @@ class ConnectionForm(FlaskForm):
 
     def key(self, limit: int) -> tuple[bytes, str | None]:
         return self._read(self.key_file, self.key_text, limit)
+
+
+class SimulatorForm(FlaskForm):
+    """A question to the policy simulator: the client's certificate (pasted or a file) or only
+    its key's SHA-256, the source address and the endpoint (`<system> <rule>`, from the list the
+    tab offers). The service checks each value and names the field it refuses."""
+
+    certificate = TextAreaField("Certificate (PEM)", validators=[Length(max=200_000)])
+    certificate_file = FileField("Certificate file")
+    spki_sha256 = StringField("SHA-256 of the public key", validators=[Length(max=200)])
+    source_address = StringField("Source address", validators=[Length(max=100)])
+    endpoint = StringField("Endpoint", validators=[Length(max=400)])
+
+    def certificate_bytes(self, limit: int) -> bytes:
+        """The uploaded file's first `limit` + 1 bytes (enough to tell it is too large), or the
+        pasted text."""
+        upload = self.certificate_file.data
+        if upload is not None and getattr(upload, "filename", ""):
+            return upload.read(limit + 1)
+        return (self.certificate.data or "").encode()
+
+
+class AccessPreviewForm(FlaskForm):
+    """An entry as typed so far (add or edit), to show whose access a save would change."""
+
+    domain_name = StringField("Domain name", validators=[Length(max=1024)])
+    roles = SelectMultipleField("Roles", choices=[], validate_choice=False)
+    ip_acl = TextAreaField("IP prefixes", validators=[Length(max=200_000)])

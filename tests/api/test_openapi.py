@@ -369,6 +369,12 @@ def _csr_pem() -> str:
 
 
 WITH_VERSION = {"Authorization": "TOKEN", "If-Match": "VERSION"}
+SIMULATE = {
+    "tld": "alpha",
+    "path": "/ry/alpha/v2/monitoring/state",
+    "source_address": "127.0.0.1",
+    "spki_sha256": "ab" * 32,
+}
 
 # Together with the generic tests above, every operation's success, 401 and 404 are produced
 # for real; the other documented codes wherever a scenario is listed here.
@@ -407,6 +413,9 @@ SCENARIOS: dict[tuple[str, str, str], Call] = {
     # The resolver is a loopback responder (see the scenario test) holding this record.
     ("/dns-check", "post", "200"): Call(tld="", body={"name": "client.example"}),
     ("/dns-check", "post", "400"): Call(tld="", body={"name": "no spaces allowed.example"}),
+    ("/simulate", "post", "200"): Call(tld="", body={**SIMULATE, "tld": "alpha"}),
+    ("/simulate", "post", "400"): Call(tld="", body={**SIMULATE, "path": "/ry/alpha/v2/nothing"}),
+    ("/simulate", "post", "404"): Call(tld="", body={**SIMULATE, "tld": "nosuchtld"}),
 }
 
 
