@@ -181,14 +181,21 @@ def _entry(tld: Tld, raw: str | None) -> TlsClientAuthEntry | None:
     return next((e for e in tld.entries if str(e.id) == (raw or "")), None)
 
 
-def _default_endpoint(entry: TlsClientAuthEntry | None) -> str:
-    roles = entry.roles if entry is not None and entry.roles else [ROLES[0].id]
+def _default_endpoint(tld: Tld, entry: TlsClientAuthEntry | None) -> str:
+    """The harmless read of the chosen entry's first role, else of the TLD's first entry's."""
+    candidates = [entry] if entry is not None else list(tld.entries)
+    roles = next((e.roles for e in candidates if e.roles), [ROLES[0].id])
     group = next(g for g in ENDPOINT_GROUPS if g.role == roles[0])
     return group.choices[0].key
 
 
-def _default_credential(credentials: list[Remembered], entry: TlsClientAuthEntry | None) -> str:
-    named = [r for r in credentials if entry is not None and r.credential.name == entry.domain_name]
+def _default_credential(
+    tld: Tld, credentials: list[Remembered], entry: TlsClientAuthEntry | None
+) -> str:
+    """The newest remembered credential named like the chosen entry (any of the TLD's entries
+    when none is chosen), else the newest, else an upload."""
+    names = {entry.domain_name} if entry is not None else {e.domain_name for e in tld.entries}
+    named = [r for r in credentials if r.credential.name in names]
     pick = (named or credentials or [None])[0]
     return pick.id if pick is not None else UPLOAD
 
@@ -203,9 +210,9 @@ def _widget(tld: Tld, form: ConnectionForm, **extra: Any) -> dict[str, Any]:
     endpoint = form.endpoint.data
     selected = {
         "entry": str(entry.id) if entry is not None else "",
-        "endpoint": endpoint if endpoint in ENDPOINTS else _default_endpoint(entry),
+        "endpoint": endpoint if endpoint in ENDPOINTS else _default_endpoint(tld, entry),
         "source": form.source.data if form.source.data in sources else (sources or [""])[0],
-        "credential": form.credential.data or _default_credential(credentials, entry),
+        "credential": form.credential.data or _default_credential(tld, credentials, entry),
     }
     return {
         "form": form,
