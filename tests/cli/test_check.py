@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import socket
 import subprocess
 import sys
@@ -350,6 +351,39 @@ def test_matrix_json_agrees_with_the_decision_log(app, mixed, cred, mosapi, rri)
             assert cell.sentence == sentence(
                 cell.reason.split(": ")[-1], CallFacts(cell.tld, cell.role, None)
             )
+
+
+def test_progress_bar_only_on_a_terminal(cred, mosapi, rri) -> None:
+    code, out, err = matrix(mosapi, rri, cred, "--tld", "alpha")
+    assert code == 0
+    assert "Checking" not in out + err
+    args = ["check-matrix", "--mosapi", f"https://localhost:{mosapi.port}"]
+    args += ["--rri", f"https://localhost:{rri.port}", "--tld", "alpha"]
+    args += creds(cred, mosapi.ca_file)
+    primary, secondary = pty.openpty()
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(Path(__file__).parents[2])}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from portal.cli import main; main()", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=secondary,
+        stderr=secondary,
+        env=env,
+    )
+    os.close(secondary)
+    screen = b""
+    while True:
+        try:
+            chunk = os.read(primary, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        screen += chunk
+    os.close(primary)
+    assert proc.wait(timeout=60) == 0
+    text = screen.decode("utf-8", "replace")
+    assert "Checking" in text and "100%" in text
+    assert text.index("100%") < text.index("1 TLDs × 7 roles: 7 allowed")
 
 
 def test_matrix_all_allowed_exits_0_from_a_tlds_file(cred, mosapi, rri, tmp_path: Path) -> None:
