@@ -8,6 +8,7 @@ portal/core/verdict.py; the sentences are those of portal/core/reasons.py.
 from __future__ import annotations
 
 import ipaddress
+import ssl
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -104,7 +105,10 @@ def credential_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def load_context(cert: Path, key: Path | None, ca: Path | None, passphrase_file: Path | None):
+def load_context(
+    cert: Path, key: Path | None, ca: Path | None, passphrase_file: Path | None
+) -> ssl.SSLContext:
+    """The TLS context of the options; an unusable file ends the command (exit 2)."""
     passphrase = None
     if passphrase_file is not None:
         with passphrase_file.open("rb") as fh:
