@@ -220,3 +220,25 @@ def test_a_signed_in_page_needs_the_csrf_token(app, client, world, login, alpha)
     assert client.post(f"{API}/simulate", json=body).status_code == 400
     answer = client.post(f"{API}/simulate", json=body, headers={"X-CSRFToken": token})
     assert answer.status_code == 200 and answer.get_json()["result"] == "denied"
+
+
+def test_with_the_dns_source_the_records_come_from_the_resolver(app, alpha, call):
+    """TLSAUTH_TLSA_SOURCE=dns: the harness zone is not read; the validating resolver is, and an
+    unvalidated answer decides as it does for the mocks."""
+    from tests.dns_responder import DnsResponder
+
+    good, _ = alpha
+    other = client_cert(alpha[0].cert_file.parent, "other.example")
+    record = f"3 1 1 {other.spki_sha256()}"  # DNS binds another key than the harness zone
+    with DnsResponder({DOMAIN: ([record], 300)}) as dns:
+        app.config.update(TLSA_SOURCE="dns", DNS_RESOLVER=dns.setting)
+        theirs = call(path="/ry/alpha/v2/monitoring/state", certificate=_pem(other))
+        assert theirs["result"] == "allowed" and theirs["tlsa_source"] == "dns"
+        mine = call(path="/ry/alpha/v2/monitoring/state", certificate=_pem(good))
+        why = {e["domain_name"]: e["reasons"][0]["code"] for e in mine["entries"]}
+        assert why == {DOMAIN: "tlsa-mismatch", TA: "no-tlsa-at-name"}  # nothing at TA in DNS
+        assert dns.queries[DOMAIN] >= 1
+        dns.set_ad(DOMAIN, False)
+        unsigned = call(path="/ry/alpha/v2/monitoring/state", certificate=_pem(other))
+        why = {e["domain_name"]: e["reasons"][0]["code"] for e in unsigned["entries"]}
+        assert why[DOMAIN] == "dnssec-not-validated"
