@@ -33,6 +33,7 @@ class ClientCredential:
     chain: tuple[x509.Certificate, ...]
     key: PrivateKey = field(repr=False)
     origin: str  # "generated" | "uploaded"
+    key_protected: bool = False  # the key's PEM, as the user holds it, needs a passphrase
 
     @property
     def leaf(self) -> x509.Certificate:
@@ -138,4 +139,5 @@ def load(
         raise _fail(
             "key", "This key does not belong to the certificate (their public keys differ)."
         )
-    return ClientCredential(name_of(chain[0]), chain, key, origin)
+    protected = passphrase is not None and b"ENCRYPTED" in key_pem
+    return ClientCredential(name_of(chain[0]), chain, key, origin, protected)

@@ -127,7 +127,6 @@ class ChosenCredential:
     credential: client_credentials.ClientCredential
     cert_file: str  # the file names the curl command uses
     key_file: str
-    key_encrypted: bool
 
 
 def _file_name(uploaded: str | None, default: str) -> str:
@@ -155,18 +154,13 @@ def _chosen_credential(form: ConnectionForm) -> ChosenCredential:
             cred,
             f"{cred.name}-chain.pem" if chain else f"{cred.name}.pem",
             f"{cred.name}.key",
-            False,
         )
     limit = client_credentials.MAX_PEM_BYTES
     cert_pem, cert_name = form.certificate(limit)
     key_pem, key_name = form.key(limit)
-    passphrase = form.passphrase.data or None
-    cred = client_credentials.load(cert_pem, key_pem, passphrase)
+    cred = client_credentials.load(cert_pem, key_pem, form.passphrase.data or None)
     return ChosenCredential(
-        cred,
-        _file_name(cert_name, "client.pem"),
-        _file_name(key_name, "client.key"),
-        passphrase is not None and b"ENCRYPTED" in key_pem,
+        cred, _file_name(cert_name, "client.pem"), _file_name(key_name, "client.key")
     )
 
 
@@ -356,7 +350,11 @@ def call_mock(name: str) -> Response:
     )
     ca_file = HarnessMaterial(Path(config["CERTS_DIR"])).ca_cert
     curl = tc.curl_command(
-        target, _ca_display(ca_file), chosen.cert_file, chosen.key_file, chosen.key_encrypted
+        target,
+        _ca_display(ca_file),
+        chosen.cert_file,
+        chosen.key_file,
+        chosen.credential.key_protected,
     )
     timeout = float(config.get(TIMEOUT_KEY, tc.DEFAULT_TIMEOUT))
     result = tc.call(target, chosen.credential, ca_file, timeout, curl)

@@ -186,7 +186,9 @@ def test_a_credential_generated_in_this_session_is_offered_and_works(
     row = last_decision(app)
     assert row.result == "allowed", html
     assert row.cert_spki_sha256 == spki_sha256(x509.load_pem_x509_certificate(cert_pem.encode()))
-    assert f"--cert {DOMAIN}.pem --key {DOMAIN}.key" in html_mod.unescape(html)
+    assert f'--cert {DOMAIN}.pem --key {DOMAIN}.key --pass "$KEY_PASSPHRASE"' in html_mod.unescape(
+        html
+    )
     # Another browser session of the same user is not offered it.
     other = app.test_client()
     sign_in(other, world.op_a)
