@@ -28,6 +28,8 @@ from portal.core.simulation import (
 from portal.core.tlsa import CertFacts, record_for
 
 NOW = datetime.now(UTC)
+# Valid around NOW however long after collection the tests run.
+VALID = pki.Validity(NOW - timedelta(days=1), NOW + timedelta(days=30))
 LOCAL = parse_address("127.0.0.1")
 OTHER = parse_address("127.0.0.2")
 
@@ -39,11 +41,11 @@ def spki_hash(cert) -> bytes:
 
 @pytest.fixture(scope="module")
 def certs():
-    ca = pki.CA.create("Test CA")
+    ca = pki.CA.create("Test CA", validity=VALID)
     return {
-        "a": pki.self_signed("a.example").cert,
-        "b": pki.self_signed("b.example").cert,
-        "ta": ca.issue_cert("ta.example").cert,
+        "a": pki.self_signed("a.example", validity=VALID).cert,
+        "b": pki.self_signed("b.example", validity=VALID).cert,
+        "ta": ca.issue_cert("ta.example", validity=VALID).cert,
         "ca": ca.cert,
         "expired": pki.self_signed(
             "a.example", validity=pki.Validity(NOW - timedelta(days=9), NOW - timedelta(days=1))
