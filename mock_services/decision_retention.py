@@ -51,6 +51,10 @@ class Pruner:
         self._thread.start()
         return self
 
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
     def stop(self, timeout: float | None = None) -> None:
         self._stop.set()
         self._thread.join(timeout)
@@ -98,3 +102,10 @@ def start_pruning(app: Flask, guard: Any) -> Pruner | None:
         return None
     pruner = app.extensions[PRUNER_KEY] = Pruner(app, guard, interval).start()
     return pruner
+
+
+def stop_pruning(app: Flask, timeout: float = 10) -> None:
+    """Stop the app's pruner (a server that stops serving), waiting for a run under way."""
+    pruner = app.extensions.pop(PRUNER_KEY, None)
+    if pruner is not None:
+        pruner.stop(timeout)

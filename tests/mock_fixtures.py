@@ -14,6 +14,7 @@ import pytest
 
 from infra.tls_listener import make_server
 from mock_services.app import create_mock_app
+from mock_services.decision_retention import stop_pruning
 from tests.helpers import Credential
 
 
@@ -111,6 +112,7 @@ def start_mock(app, certs_dir) -> Iterator[Any]:
     yield start
     for handle in started:
         handle.server.stop()
+        stop_pruning(handle.app)  # no test's pruner outlives it to prune the next one's log
         with handle.app.app_context():
             from infra.database import db
 

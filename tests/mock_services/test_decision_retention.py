@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from infra.database import db
-from mock_services.decision_retention import PRUNER_KEY
+from mock_services.decision_retention import PRUNER_KEY, stop_pruning
 from portal.models import DecisionLogRow
 from tests.decision_rows import add_decision, add_old_decisions, logged_ids
 from tests.helpers import trusted_client
@@ -93,3 +93,14 @@ def test_pruning_is_off_when_the_settings_say_so(app, world, start_mock):
     pruner = default.app.extensions[PRUNER_KEY]
     assert pruner.interval == 60 and pruner.retention.max_rows == 100_000
     assert pruner.retention.max_age == timedelta(days=30)
+
+
+def test_a_stopped_mock_stops_pruning(app, world, start_mock):
+    server = start_mock("mosapi", DECISION_LOG_PRUNE_SECONDS=0.05, DECISION_LOG_MAX_AGE_DAYS=1)
+    pruner = server.app.extensions[PRUNER_KEY]
+    assert pruner.running
+    stop_pruning(server.app)
+    assert not pruner.running and PRUNER_KEY not in server.app.extensions
+    old = add_decision(app, created_at=datetime.now(UTC) - timedelta(days=3))
+    time.sleep(0.3)  # six intervals: a pruner still running would have deleted it
+    assert logged_ids(app) == [old]
