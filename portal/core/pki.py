@@ -135,6 +135,9 @@ class Validity:
 # --------------------------------------------------------------------------- building
 
 
+MAX_COMMON_NAME = 64
+
+
 def _name(common_name: str, organization: str | None = None) -> x509.Name:
     attributes = [x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
     if organization:
@@ -198,6 +201,10 @@ def build_leaf(
     cn = common_name or (names[0] if names else None)
     if cn is None:
         raise ValueError("a certificate needs a common name or at least one name")
+    if len(cn) > MAX_COMMON_NAME and not common_name:
+        # X.520 caps a common name at 64 characters; a longer domain name lives in the SAN
+        # alone (which is what TLS clients and the mocks read) and the CN keeps its first label.
+        cn = cn.split(".", 1)[0]
     signer = issuer.key if issuer else signing_key
     if signer is None:
         raise ValueError("give an issuer, or the signing key of a self-signed certificate")

@@ -156,7 +156,11 @@ def sentence(code: str, facts: CallFacts = CallFacts()) -> str:
         return f"Refused ({code})."
     values = {k: getattr(facts, k) or default for k, default in _UNKNOWN.items()}
     text = template.format(**values)
-    return text[0].upper() + text[1:]
+    # A sentence may open with a fact; only the stand-in for an unknown one is capitalised
+    # (a domain name keeps its case).
+    if any(text.startswith(default) for default in _UNKNOWN.values()):
+        return text[0].upper() + text[1:]
+    return text
 
 
 def allowed_sentence(auth_path: str, facts: CallFacts = CallFacts()) -> str:

@@ -370,3 +370,12 @@ def test_mutual_tls_handshake(tmp_path: Path):
     peer = seen["peer"]
     assert isinstance(peer, dict)
     assert ("DNS", "client.example") in peer["subjectAltName"]
+
+
+def test_a_name_longer_than_a_common_name_may_be_lives_in_the_san() -> None:
+    long_name = "a-very-long-client-label-for-testing." + "b" * 40 + ".example"
+    leaf = pki.self_signed(long_name)
+    san = leaf.cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    assert san.value.get_values_for_type(x509.DNSName) == [long_name]
+    [cn] = leaf.cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    assert cn.value == "a-very-long-client-label-for-testing"

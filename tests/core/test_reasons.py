@@ -14,6 +14,7 @@ def test_every_reason_has_a_sentence_naming_the_fix_with_the_facts() -> None:
         "client authentication tab."
     )
     assert "mosapi-slam" in sentence("role-not-granted", facts)
+    assert sentence("role-not-granted", facts).startswith("tlsa.rsp.example matched")
 
 
 def test_unknown_facts_read_as_whole_sentences() -> None:
