@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
@@ -78,7 +78,10 @@ def _api_error(exc: ApiError) -> Response:
 @bp.errorhandler(NotFound)
 def _not_found(exc: NotFound) -> Response:
     tld = (request.view_args or {}).get("tld")
-    if tld is not None:
+    if tld is not None and g.get("tld") is not None:
+        # The TLD is the caller's: what is missing is the thing under it.
+        message = f"No such {exc.what} in .{g.tld.name}."
+    elif tld is not None:
         # Anything under a TLD one may not manage answers like a TLD that does not exist.
         message = f"No TLD “{tld}” that you may manage."
     else:

@@ -80,8 +80,12 @@ def test_a_value_that_cannot_be_read_is_refused_by_name(app, client, world):
 def test_a_decision_of_another_tld_is_not_found(app, client, world):
     theirs = add_decision(app, tld="beta")
     token = api_token(app, world.op_a)
-    assert _get(client, token, f"/tlds/alpha/decisions/{theirs}").status_code == 404
-    assert _get(client, token, f"/tlds/beta/decisions/{theirs}").status_code == 404
+    missing = _get(client, token, f"/tlds/alpha/decisions/{theirs}")
+    assert missing.status_code == 404
+    assert missing.get_json()["error"]["message"] == "No such decision in .alpha."
+    hidden = _get(client, token, f"/tlds/beta/decisions/{theirs}")
+    assert hidden.status_code == 404
+    assert hidden.get_json()["error"]["message"] == "No TLD “beta” that you may manage."
     staff = api_token(app, world.icann)
     assert _get(client, staff, f"/tlds/beta/decisions/{theirs}").status_code == 200
 
