@@ -4,8 +4,8 @@ For each entry: whether its domain name has TLSA records where the mocks look (t
 zone, or with the `dns` source a validating resolver), who published them in the harness zone
 (an organisation that is neither the TLD's operator nor its RSP of record is flagged: it may be
 a squatter, and the TLD's operator or RSP may remove its records), and whether the last
-certificate the mocks saw for the TLD matched the entry (from the decision log: the newest
-decision with a certificate whose entry verdicts name it).
+certificate the mocks saw for the entry matched it (from the decision log: the newest decision
+of the TLD whose certificate matched the entry or is issued to its name, CN).
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ class Publisher:
 
 @dataclass(frozen=True)
 class LastSeen:
-    """The newest decision with a certificate that judged the entry."""
+    """The newest decision with a certificate for the entry: one that matched it, or one whose
+    subject CN is the entry's name (a certificate for another name says nothing of it)."""
 
     decision_id: int
     at: datetime
@@ -113,8 +114,15 @@ def _dns(names: Sequence[str], lookup: DnsLookup) -> dict[str, EntryTlsa]:
     return {e.domain_name: e for e in found}
 
 
+def _common_names(subject: str | None) -> set[str]:
+    """The CN values of a logged subject (RFC 4514 text; DNS names hold no commas)."""
+    parts = (subject or "").split(",")
+    return {p[3:].strip().lower().rstrip(".") for p in parts if p[:3].upper() == "CN="}
+
+
 def last_seen(session: Session, tld: Tld, names: Sequence[str]) -> dict[str, LastSeen]:
-    """For each name: the newest decision with a certificate whose verdicts name it."""
+    """For each name: the newest decision whose certificate matched the entry, or was issued
+    to its name and was judged by it."""
     wanted = set(names)
     rows = session.execute(
         select(
@@ -133,11 +141,12 @@ def last_seen(session: Session, tld: Tld, names: Sequence[str]) -> dict[str, Las
     )
     out: dict[str, LastSeen] = {}
     for decision_id, at, subject, checks in rows:
+        issued_to = _common_names(subject)
         for check in checks or []:
             name = check.get("domain_name")
-            if name in wanted and name not in out:
+            matched = bool(check.get("matched"))
+            if name in wanted and name not in out and (matched or name in issued_to):
                 reasons = check.get("reasons") or []
-                matched = bool(check.get("matched"))
                 reason = None if matched or not reasons else str(reasons[0])
                 facts = CallFacts(tld=tld.name, entry=name)
                 out[name] = LastSeen(

@@ -162,6 +162,13 @@ def test_entry_shows_whether_the_last_certificate_matched(
     assert "last certificate did not match" in cell
     assert "The certificate matches no TLSA record at client.beta.example" in cell
 
+    # A certificate for another name, judged by this entry too, says nothing of it.
+    stranger = client_cert(tmp_path, "stranger.example", stem="stranger")
+    assert mosapi.request("GET", "/ry/beta/v2/monitoring/state", cred=stranger).status == 401
+    assert _tlsa_cell(_entries_tab(operator, "beta")) == cell
+    assert mosapi.request("GET", "/ry/beta/v2/monitoring/state", cred=good).status == 200
+    assert "last certificate matched" in _tlsa_cell(_entries_tab(operator, "beta"))
+
 
 def test_entry_status_from_dns(app, world, login, tmp_path, beta):
     cert = client_cert(tmp_path, NAME).cert
