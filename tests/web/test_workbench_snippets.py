@@ -20,7 +20,7 @@ import pytest
 from portal.core.roles import ROLE_IDS
 from portal.core.snippets import last_month
 from portal.core.validation import Entry
-from tests.helpers import HTMX, set_entries
+from tests.helpers import HTMX, api_token, set_entries
 from tests.rri_samples import activity_csv
 
 SNIPPET_TIMEOUT = 90
@@ -175,3 +175,26 @@ def test_the_harness_ca_download_needs_a_sign_in(app, client, world, login, cert
     set_entries(app, [Entry("client.alpha.example", ("mosapi-slam",), ("127.0.0.1/32",))])
     page = operator.get("/tlds/alpha").get_data(as_text=True)
     assert 'href="/workbench/harness-ca.pem"' in page
+
+
+def test_the_snippets_call_a_tld_the_requester_manages(app, client, world, certs_dir):
+    app.config["CERTS_DIR"] = str(certs_dir)
+    headers = {"Authorization": f"Bearer {api_token(app, world.op_b)}"}
+    body = {"domain_name": "client.beta.example", "issuer": "harness"}
+    r = client.post("/api/v1/certificates", json={**body, "tld": "alpha"}, headers=headers)
+    assert r.status_code == 400
+    assert r.get_json()["error"]["details"] == [
+        {"field": "tld", "message": "You manage no TLD 'alpha'."}
+    ]
+    r = client.post("/api/v1/certificates", json={**body, "tld": "BETA"}, headers=headers)
+    assert r.status_code == 200 and r.get_json()["snippet_tld"] == "beta"
+    assert "/ry/beta/v2/monitoring/state" in r.get_json()["snippets"]["curl"]
+    # Without one: the first TLD the requester manages (no entry names the domain yet).
+    r = client.post("/api/v1/certificates", json=body, headers=headers)
+    assert r.get_json()["snippet_tld"] == "beta"
+    # Someone who manages no TLD gets the placeholder.
+    outsider = {"Authorization": f"Bearer {api_token(app, world.outsider)}"}
+    r = client.post(
+        "/api/v1/certificates", json={"domain_name": "x.other.example"}, headers=outsider
+    )
+    assert r.get_json()["snippet_tld"] is None and "/ry/<tld>/" in r.get_json()["snippets"]["curl"]
