@@ -154,7 +154,7 @@ def test_a_silent_mock_gives_the_timeout_message_quickly(alpha, certs_dir, silen
     ca_file = ensure_material(certs_dir).ca_cert
     started = time.monotonic()
     result = tc.call(target(silent_port), credential_of(alpha), ca_file, timeout=1)
-    assert time.monotonic() - started < 2.5
+    assert time.monotonic() - started < 4.5  # the 1 s asked for, not the 5 s default
     assert result.status is None
     assert result.error == (
         f"The MoSAPI mock at 127.0.0.1:{silent_port} did not answer within 1 s. "

@@ -288,7 +288,7 @@ def test_a_silent_mock_gives_a_clear_timeout_not_a_hung_page(
     app.config.update(MOSAPI_PORT=silent_port, TEST_CONNECTION_TIMEOUT=1)
     started = time.monotonic()
     response = post(client, alpha, upload(leaf))
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 4.5  # the 1 s configured, not the 5 s default
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert (
