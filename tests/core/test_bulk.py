@@ -147,6 +147,12 @@ def test_json_file_gives_the_same_plan() -> None:
     assert check(data, filename="rsp.JSON").value == plan
     assert check(data, content_type="application/json; charset=utf-8").value == plan
     assert parse_bulk(data, filename="x.json").format == "json"
+    # The name decides, then the content type, then the first character.
+    csv_data = csv_bytes(*GOOD_ROWS)
+    assert "Not valid JSON" in only_error(check(csv_data, filename="rsp.json")).message
+    assert parse_bulk(csv_data, content_type="application/json").format == "json"
+    assert parse_bulk(csv_data, filename="a.csv", content_type="application/json").format == "csv"
+    assert parse_bulk(data, filename="a.txt", content_type="application/json").format == "csv"
     # A .csv name wins over the content: read as CSV, the header is wrong.
     assert parse_bulk(data, filename="x.csv").format == "csv"
     assert check(data, filename="x.csv").value is None
