@@ -723,8 +723,16 @@ def _tld_preview(tld: str, before: list[Entry], after: Sequence[Entry]) -> TldPr
                 {"entries": [e.as_dict() for e in after]},
             )
         ),
-        access=access_changes(before, after),
+        access=_access(before, after),
     )
+
+
+def _access(before: Sequence[Entry], after: Sequence[Entry]) -> AccessChanges:
+    """`access_changes` on the entries that differ: an entry the same on both sides grants
+    the same (role, prefix) pairs under its own name before and after, so it neither gains nor
+    loses any (and most entries of a large file are unchanged)."""
+    kept = set(before) & set(after)
+    return access_changes([e for e in before if e not in kept], [e for e in after if e not in kept])
 
 
 def preview(plan: BulkPlan, current: Mapping[str, Any]) -> Preview:

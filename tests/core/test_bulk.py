@@ -6,7 +6,7 @@ import ipaddress
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from portal.core.bulk import (
@@ -21,6 +21,7 @@ from portal.core.bulk import (
     template_csv,
     validate_bulk,
 )
+from portal.core.diff import access_changes
 from portal.core.roles import ROLE_IDS
 from portal.core.validation import Entry, Limits, validate_entries
 
@@ -593,3 +594,36 @@ def test_a_valid_plan_written_back_reads_as_the_same_plan(rows, eol: str, bom: b
     as_json = render_json(plan).encode()
     assert check(as_json, known=KNOWN_TLDS, mine=KNOWN_TLDS).value == plan
     assert render_csv(check(again, known=KNOWN_TLDS, mine=KNOWN_TLDS).value) == text
+
+
+small_entries = st.lists(
+    st.builds(
+        Entry,
+        st.sampled_from(["a.example", "b.example", "c.example", "d.example"]),
+        st.lists(st.sampled_from(ROLE_IDS[:3]), min_size=1, max_size=3, unique=True).map(
+            lambda rs: tuple(r for r in ROLE_IDS if r in rs)
+        ),
+        st.lists(
+            st.sampled_from(["10.0.0.0/8", "10.1.0.0/16", "192.0.2.0/24", "2001:db8::/32"]),
+            min_size=1,
+            max_size=3,
+            unique=True,
+        ).map(tuple),
+    ),
+    max_size=4,
+    unique_by=lambda e: e.domain_name,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(small_entries, small_entries)
+def test_preview_access_is_access_changes_of_the_whole_lists(before, after) -> None:
+    assume(after)
+    plan = BulkPlan({"example": tuple(after)})
+    (tld,) = preview(plan, {"example": before}).tlds
+    assert tld.access == access_changes(before, after)
+
+    def same(e: Entry) -> tuple:
+        return (e.domain_name, frozenset(e.roles), frozenset(e.ip_acl))
+
+    assert tld.changes == ({same(e) for e in before} != {same(e) for e in after})
