@@ -50,7 +50,17 @@ OPERATOR_ORG = "Phonetic Registry Ltd"
 OPERATOR_USER = "ops@phonetic.e2e.example"
 # TLDs of the operator; not in gtlds.csv. Each test works on its own TLD so they stay
 # independent of each other's order.
-OPERATOR_TLDS = ("alpha", "bravo", "charlie", "echo", "foxtrot", "juliett", "hotel")
+OPERATOR_TLDS = (
+    "alpha",
+    "bravo",
+    "charlie",
+    "echo",
+    "foxtrot",
+    "juliett",
+    "hotel",
+    "india",
+    "kilo",
+)
 
 # Chrome reports every 4xx/5xx answer as a console error. These statuses are answers the
 # portal gives on purpose (wrong password, validation, edit conflict); anything else fails.

@@ -11,7 +11,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from e2e.conftest import OPERATOR, Mocks, login
 from e2e.test_portal import add_entry, open_tld
 
-TLD = "foxtrot"
+TLD = "india"
 
 
 def generate_and_publish(page: Page, client: str) -> None:

@@ -13,8 +13,8 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from e2e.conftest import OPERATOR, Mocks, Portal, login, tlsauth
 
-TLD = "bravo"
-CLIENT = "a-rather-long-client-name.rsp-services.bravo.e2e.example"
+TLD = "kilo"
+CLIENT = "a-rather-long-client-name.rsp-services.kilo.e2e.example"
 
 
 def call(mocks: Mocks, url: str, path: str, source: str, cert: Path | None) -> int:
