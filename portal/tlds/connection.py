@@ -37,7 +37,7 @@ from ..services.workbench import Generated
 from ..templating import fragment, is_htmx
 from . import bp
 from .forms import ConnectionForm
-from .views import _tab_page, load_tld, tab_context
+from .views import load_tld, tab_context, tab_page
 
 # The app config key of the call's time limit in seconds (tests shorten it).
 TIMEOUT_KEY = "TEST_CONNECTION_TIMEOUT"
@@ -310,7 +310,7 @@ def _answer(tld: Tld, form: ConnectionForm, status: int, **extra: Any) -> Respon
     """The result in place for HTMX; the whole tab, form and result, without JavaScript."""
     if is_htmx():
         return fragment("tlds/_connection_result.html", status, tld=tld, **extra)
-    return _tab_page(tld, "connection", status, **_widget(tld, form, **extra))
+    return tab_page(tld, "connection", status, **_widget(tld, form, **extra))
 
 
 @bp.route("/<name>/connection/call", methods=["POST"])

@@ -147,7 +147,7 @@ def _tab_context(tld: Tld, tab: str) -> dict[str, Any]:
     return {"tld": tld, "tab": tab, "tabs": TABS, **TAB_CONTEXTS[tab](tld)}
 
 
-def _tab_page(tld: Tld, tab: str, status: int = 200, **extra: Any) -> Response:
+def tab_page(tld: Tld, tab: str, status: int = 200, **extra: Any) -> Response:
     """The TLD page open on `tab`; for HTMX only that tab's panel. `extra` adds to (or
     replaces part of) the tab's context: a message, findings, the input to show again."""
     return page_or_fragment(
@@ -159,7 +159,7 @@ def _tab_page(tld: Tld, tab: str, status: int = 200, **extra: Any) -> Response:
 @login_required
 def detail(name: str) -> Response:
     tab = request.args.get("tab", "entries")
-    return _tab_page(load_tld(name), tab if tab in TABS else "entries")
+    return tab_page(load_tld(name), tab if tab in TABS else "entries")
 
 
 @login_required
@@ -167,7 +167,7 @@ def tab(name: str, tab: str) -> Response:
     tld = load_tld(name)
     if tab == "entries" and request.args.get("part") == "table":
         return fragment("tlds/_entries_table.html", tld=tld)
-    return _tab_page(tld, tab)
+    return tab_page(tld, tab)
 
 
 for _tab in TABS:  # /tlds/<name>/history and so on: one view, a plain URL a tab
@@ -201,8 +201,8 @@ def save_scenario(name: str) -> Response:
         doc = _scenario_document(form.preset.data, text)
         scenarios.save(db.session, tld, doc, current_user.email)
     except Invalid as exc:
-        return _tab_page(tld, "scenario", 422, scenario_text=text, scenario_findings=exc.findings)
-    return _tab_page(tld, "scenario", message="Scenario saved: the next MoSAPI call reflects it.")
+        return tab_page(tld, "scenario", 422, scenario_text=text, scenario_findings=exc.findings)
+    return tab_page(tld, "scenario", message="Scenario saved: the next MoSAPI call reflects it.")
 
 
 # --------------------------------------------------------------------------- entries
@@ -226,7 +226,7 @@ def check_field(name: str) -> Response:
 def _entry_form_response(tld: Tld, form: EntryForm, status: int, **extra: Any) -> Response:
     """The add-entry form again, with what was typed: the whole page without JavaScript."""
     if not is_htmx():
-        return _tab_page(tld, "entries", status, form=form, **extra)
+        return tab_page(tld, "entries", status, form=form, **extra)
     return retarget(
         fragment("tlds/_entry_form.html", status, tld=tld, form=form, **extra), "#add-entry"
     )
@@ -254,7 +254,7 @@ def add_entry(name: str) -> Response:
         return _entry_form_response(tld, form, 422, findings=by_field(exc.findings))
     except Conflict as exc:
         return _entry_form_response(tld, form, 409, conflict=exc)
-    return _tab_page(
+    return tab_page(
         tld,
         "entries",
         message=f"Added entry {saved.entry.domain_name}.",
@@ -339,7 +339,7 @@ def remove_entry(name: str, entry_id: int) -> Response:
             "innerHTML",
         )
     if not is_htmx():
-        return _tab_page(tld, "entries", message=message)
+        return tab_page(tld, "entries", message=message)
     return fragment("tlds/_entries_table.html", tld=tld, message=message)
 
 
@@ -365,11 +365,11 @@ def set_password(name: str) -> Response:
             confirm=form.confirm.data or "",
         )
     except Invalid as exc:
-        return _tab_page(tld, "credentials", 422, password_findings={kind: by_field(exc.findings)})
+        return tab_page(tld, "credentials", 422, password_findings={kind: by_field(exc.findings)})
     except Conflict as exc:
-        return _tab_page(tld, "credentials", 409, conflict=exc)
+        return tab_page(tld, "credentials", 409, conflict=exc)
     username = cfg.account_username(tld.name, kind)
-    return _tab_page(
+    return tab_page(
         tld, "credentials", message=f"Password of {username} saved. It is not shown again."
     )
 
@@ -387,7 +387,7 @@ def set_basic_acl(name: str) -> Response:
             db.session, tld, text, form.version.data, actor(), limits(current_app.config)
         )
     except Invalid as exc:
-        return _tab_page(tld, "credentials", 422, acl_findings=exc.findings, acl_text=text)
+        return tab_page(tld, "credentials", 422, acl_findings=exc.findings, acl_text=text)
     except Conflict as exc:
-        return _tab_page(tld, "credentials", 409, conflict=exc, acl_text=text)
-    return _tab_page(tld, "credentials", message="Basic-auth prefixes saved.")
+        return tab_page(tld, "credentials", 409, conflict=exc, acl_text=text)
+    return tab_page(tld, "credentials", message="Basic-auth prefixes saved.")
