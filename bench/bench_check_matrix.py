@@ -31,7 +31,6 @@ import os
 import platform
 import resource
 import shutil
-import signal
 import socket
 import ssl
 import statistics
@@ -44,7 +43,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import GTLDS_CSV  # noqa: E402
+from bench.common import GTLDS_CSV, stop_process  # noqa: E402
 
 CLIENT = "checker.bench-rsp.example"
 VENV_BIN = Path(sys.executable).parent
@@ -128,13 +127,7 @@ class Mock:
         return f"https://localhost:{self.port}"
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        stop_process(self.proc)
 
 
 def start_mock(h: Harness, system: str, workers: int | None) -> Mock:

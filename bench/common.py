@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import signal
+import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -57,3 +59,14 @@ def entries_for(tld_index: int, names: Sequence[str]) -> list[Any]:
         assert len(checked.value.ip_acl) == PREFIXES_PER_ENTRY
         out.append(checked.value)
     return out
+
+
+def stop_process(proc: subprocess.Popen[Any]) -> None:
+    """SIGTERM, as a service manager would; killed if it does not leave within 20 s."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)

@@ -9,12 +9,14 @@ style-src 'self'`, so an inline script or style shows up here).
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import re
 import secrets
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -433,3 +435,25 @@ def login(page: Page, account: Account) -> None:
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(re.compile(r"/tlds$"))
     expect(page.get_by_test_id("whoami")).to_contain_text(account.email)
+
+
+def call_mock(mocks: Mocks, url: str, path: str, source: str, cert: Path | None) -> int:
+    """GET `path` from one of the live mocks over mutual TLS from `source`, as a registry's
+    client would (`cert` beside its `.key`; None: no client certificate); the status."""
+    context = ssl.create_default_context(cafile=str(mocks.ca))
+    if cert is not None:
+        context.load_cert_chain(cert, cert.with_suffix(".key"))
+    conn = http.client.HTTPSConnection(
+        "localhost",
+        int(url.rsplit(":", 1)[1]),
+        context=context,
+        timeout=10,
+        source_address=(source, 0),
+    )
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()

@@ -5,13 +5,11 @@ shows up live too. The calls are real mutual-TLS calls to the live MoSAPI mock."
 
 from __future__ import annotations
 
-import http.client
-import ssl
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import OPERATOR, Mocks, Portal, login, tlsauth
+from e2e.conftest import OPERATOR, Mocks, Portal, call_mock, login, tlsauth
 from e2e.test_portal import add_entry, entry_row, open_tld
 
 TLD = "hotel"
@@ -21,19 +19,7 @@ PATH = f"/ry/{TLD}/v2/monitoring/state"
 
 def call_from(mocks: Mocks, folder: Path, source: str) -> int:
     """GET the SLAM state over mutual TLS from `source`, as an RSP's client would."""
-    context = ssl.create_default_context(cafile=str(mocks.ca))
-    context.load_cert_chain(folder / f"{CLIENT}.pem", folder / f"{CLIENT}.key")
-    port = int(mocks.mosapi.rsplit(":", 1)[1])
-    conn = http.client.HTTPSConnection(
-        "localhost", port, context=context, timeout=10, source_address=(source, 0)
-    )
-    try:
-        conn.request("GET", PATH)
-        response = conn.getresponse()
-        response.read()
-        return response.status
-    finally:
-        conn.close()
+    return call_mock(mocks, mocks.mosapi, PATH, source, folder / f"{CLIENT}.pem")
 
 
 def test_a_refusal_seen_live_then_fixed_and_allowed(

@@ -4,37 +4,13 @@ filter shown as removable chips, a decision opens in place and leads back to the
 
 from __future__ import annotations
 
-import http.client
-import ssl
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from e2e.conftest import OPERATOR, Mocks, Portal, login, tlsauth
+from e2e.conftest import OPERATOR, Mocks, Portal, call_mock, login, tlsauth
 
 TLD = "kilo"
 CLIENT = "a-rather-long-client-name.rsp-services.kilo.e2e.example"
-
-
-def call(mocks: Mocks, url: str, path: str, source: str, cert: Path | None) -> int:
-    context = ssl.create_default_context(cafile=str(mocks.ca))
-    if cert is not None:
-        context.load_cert_chain(cert, cert.with_suffix(".key"))
-    conn = http.client.HTTPSConnection(
-        "localhost",
-        int(url.rsplit(":", 1)[1]),
-        context=context,
-        timeout=10,
-        source_address=(source, 0),
-    )
-    try:
-        conn.request("GET", path)
-        response = conn.getresponse()
-        response.read()
-        return response.status
-    finally:
-        conn.close()
 
 
 def no_sideways_scroll(page: Page) -> None:
@@ -55,8 +31,8 @@ def calls(live_portal: Portal, live_mocks: Mocks, tmp_path_factory) -> None:
     cert = folder / f"{CLIENT}.pem"
     state = f"/ry/{TLD}/v2/monitoring/state"
     status = f"/info/report/registry-functions-activity/{TLD}/2026-01"
-    assert call(live_mocks, live_mocks.mosapi, state, "127.0.0.2", cert) == 401
-    assert call(live_mocks, live_mocks.rri, status, "127.0.0.1", None) == 401
+    assert call_mock(live_mocks, live_mocks.mosapi, state, "127.0.0.2", cert) == 401
+    assert call_mock(live_mocks, live_mocks.rri, status, "127.0.0.1", None) == 401
 
 
 @pytest.mark.parametrize("width", [390, 1280], ids=["phone", "desktop"])

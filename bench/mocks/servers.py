@@ -9,7 +9,6 @@ from __future__ import annotations
 import http.client
 import os
 import shutil
-import signal
 import socket
 import ssl
 import subprocess
@@ -21,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT
+from bench.common import ROOT, stop_process
 from bench.mocks.dataset import STATE_PATH, Setup
 from bench.mocks.procstat import children_of
 
@@ -50,13 +49,7 @@ class Server:
         return [self.proc.pid, *self.extra_pids()]
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        stop_process(self.proc)
 
 
 def client_context(setup: Setup) -> ssl.SSLContext:

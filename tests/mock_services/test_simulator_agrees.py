@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import http.client
 import itertools
-import socket
 import ssl
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +23,7 @@ from sqlalchemy import select
 
 from infra.database import db
 from infra.harness_pki import ensure_material
+from infra.loopback import binds
 from infra.tls_listener import make_server
 from portal.core.endpoints import ROLE_PROBES, example_path, role_probe
 from portal.core.reasons import parse_decision_header
@@ -58,16 +58,6 @@ ENTRIES = {
     "gamma": [Entry(TA, ("mosapi-slam", "rri-monthly-reports"), ("127.0.0.0/8", "::1/128"))],
     "delta": [],  # no entries: tld-not-configured
 }
-
-
-def binds(address: str) -> bool:
-    family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    try:
-        with socket.socket(family, socket.SOCK_STREAM) as sock:
-            sock.bind((address, 0))
-    except OSError:
-        return False
-    return True
 
 
 SOURCES = [s for s in ("127.0.0.1", "127.0.0.2", "::1") if binds(s)]

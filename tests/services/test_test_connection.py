@@ -8,9 +8,7 @@ import shlex
 import socket
 import subprocess
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -46,33 +44,6 @@ def target(port: int, path: str = STATE, source: str = "127.0.0.1", **kw) -> tc.
     return tc.Target(
         kw.get("system", "mosapi"), "127.0.0.1", port, kw.get("method", "GET"), path, source
     )
-
-
-@pytest.fixture
-def silent_port() -> Iterator[int]:
-    """A port that accepts connections (the kernel completes them) and never answers."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(8)
-    accepted: list[socket.socket] = []
-    stop = threading.Event()
-
-    def hold() -> None:
-        sock.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                accepted.append(sock.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=hold, daemon=True)
-    thread.start()
-    yield sock.getsockname()[1]
-    stop.set()
-    thread.join()
-    for conn in accepted:
-        conn.close()
-    sock.close()
 
 
 def closed_port() -> int:

@@ -7,10 +7,7 @@ from __future__ import annotations
 import html as html_mod
 import io
 import re
-import socket
-import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 from cryptography import x509
@@ -253,33 +250,6 @@ def test_choices_outside_the_lists_are_refused(app, client, mocks, alpha, leaf):
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'data-field="endpoint"' in html and 'data-field="source"' in html
-
-
-@pytest.fixture
-def silent_port() -> Iterator[int]:
-    """A port that accepts connections and never answers."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(8)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def hold() -> None:
-        sock.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(sock.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=hold, daemon=True)
-    thread.start()
-    yield sock.getsockname()[1]
-    stop.set()
-    thread.join()
-    for conn in held:
-        conn.close()
-    sock.close()
 
 
 def test_a_silent_mock_gives_a_clear_timeout_not_a_hung_page(
