@@ -22,6 +22,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    inspect,
+    select,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -200,6 +203,10 @@ class AuditEvent(Base):
     version_after: Mapped[int | None] = mapped_column()
     before: Mapped[dict[str, Any] | None] = mapped_column()
     after: Mapped[dict[str, Any] | None] = mapped_column()
+    # The RSP bulk upload an event belongs to (staged, loaded, objected…), if any.
+    bulk_upload_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bulk_uploads.id", ondelete="SET NULL"), index=True
+    )
 
 
 class ApiToken(Base):
@@ -360,3 +367,197 @@ class MaintenanceWindow(Base):
     description: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --------------------------------------------------------------------------- RSP bulk uploads
+
+
+class UploadStatus(enum.StrEnum):
+    """Where an uploaded bulk file is: checked in the background, then submitted."""
+
+    CHECKING = "checking"  # being read, checked and previewed
+    INVALID = "invalid"  # refused: its findings say why; nothing staged
+    READY = "ready"  # checked, previewed; waits for the attestation
+    STAGING = "staging"  # attested; its TLD changes are being staged
+    SUBMITTED = "submitted"  # staged: one change per TLD, registries notified
+    FAILED = "failed"  # the background work stopped on an unexpected error
+
+
+class ChangeStatus(enum.StrEnum):
+    """One TLD's part of a submitted upload."""
+
+    PENDING = "pending"  # registry notified; loads when the notice period ends
+    ACCEPTED = "accepted"  # the registry operator accepted: loaded at once
+    OBJECTED = "objected"  # the registry operator objected: withdrawn
+    LOADED = "loaded"  # loaded at the end of the notice period, or by ICANN staff
+    CONFLICT = "conflict"  # the TLD changed after the upload: not loaded, flagged for review
+    CANCELLED = "cancelled"  # withdrawn by ICANN staff
+
+
+OPEN_CHANGES = (ChangeStatus.PENDING, ChangeStatus.CONFLICT)
+# The file as uploaded: set once, never changed.
+FILE_FIELDS = ("file", "sha256", "size", "filename")
+# Set once, when the upload is submitted; never changed after (the listener below refuses it).
+ATTESTED_FIELDS = (
+    "attestation_text",
+    "attested_name",
+    "attested_title",
+    "attested_by",
+    "submitted_at",
+    "sequence",
+)
+
+
+class BulkUpload(Base):
+    """A bulk file an RSP uploaded: the file byte for byte, what checking it found, and once
+    submitted the attestation that every listed TLD's registry operator authorized it."""
+
+    __tablename__ = "bulk_uploads"
+    __table_args__ = (
+        # The one-time rule: an RSP's submitted uploads are numbered 1, 2, … and the next
+        # number must be allowed by ICANN staff; two submits at once cannot both take it.
+        UniqueConstraint("organisation_id", "sequence", name="uq_bulk_upload_org_sequence"),
+        CheckConstraint(
+            "status in ('checking', 'invalid', 'ready', 'staging', 'submitted', 'failed')",
+            name="status",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    uploaded_by: Mapped[str] = mapped_column(String(254))
+    channel: Mapped[str] = mapped_column(String(4))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100), default="")
+    format: Mapped[str | None] = mapped_column(String(4))
+    size: Mapped[int] = mapped_column()
+    sha256: Mapped[str] = mapped_column(String(64))
+    file: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(10), default=UploadStatus.CHECKING)
+    # Progress of the background work, for the page that polls it.
+    phase: Mapped[str] = mapped_column(String(60), default="")
+    done: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int] = mapped_column(default=0)
+    findings: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # The checked file: per TLD its entry objects; and the preview's totals.
+    plan: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    totals: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Per TLD what submitting would change: {tld, added, removed, changed, unchanged, lines,
+    # access_gained, access_lost}, in TLD order.
+    preview: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    sequence: Mapped[int | None] = mapped_column()
+    submitted_at: Mapped[datetime | None] = mapped_column()
+    attestation_text: Mapped[str | None] = mapped_column(Text)
+    attested_name: Mapped[str | None] = mapped_column(String(200))
+    attested_title: Mapped[str | None] = mapped_column(String(200))
+    attested_by: Mapped[str | None] = mapped_column(String(254))
+    notice_ends_at: Mapped[datetime | None] = mapped_column()
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    changes: Mapped[list[BulkTldChange]] = relationship(
+        back_populates="upload", order_by="BulkTldChange.tld"
+    )
+
+
+class BulkTldChange(Base):
+    """One TLD's part of a submitted upload: the entries it would load and what became of it."""
+
+    __tablename__ = "bulk_tld_changes"
+    __table_args__ = (
+        UniqueConstraint("upload_id", "tld_id", name="uq_bulk_change_upload_tld"),
+        Index("ix_bulk_tld_changes_status_due", "status", "due_at"),
+        CheckConstraint(
+            "status in ('pending', 'accepted', 'objected', 'loaded', 'conflict', 'cancelled')",
+            name="status",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("bulk_uploads.id"), index=True)
+    tld_id: Mapped[int] = mapped_column(ForeignKey("tlds.id", ondelete="CASCADE"), index=True)
+    tld: Mapped[str] = mapped_column(String(63))
+    status: Mapped[str] = mapped_column(String(10), default=ChangeStatus.PENDING)
+    # The TLD's version and entries when the upload was submitted: loading needs the same
+    # version, so nothing edited since is overwritten.
+    base_version: Mapped[int] = mapped_column()
+    before: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    entries: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    lines: Mapped[list[str]] = mapped_column(JSON)  # History's sentences for the change
+    due_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column()
+    decided_by: Mapped[str | None] = mapped_column(String(254))
+    note: Mapped[str | None] = mapped_column(String(1000))
+    loaded_at: Mapped[datetime | None] = mapped_column()
+    loaded_version: Mapped[int | None] = mapped_column()
+
+    upload: Mapped[BulkUpload] = relationship(back_populates="changes")
+
+
+class BulkAllowance(Base):
+    """ICANN staff's leave for an RSP to submit one more bulk upload."""
+
+    __tablename__ = "bulk_allowances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    granted_by: Mapped[str] = mapped_column(String(254))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+
+class Notification(Base):
+    """A message in a portal user's inbox."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column()
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    link: Mapped[str] = mapped_column(String(300), default="")
+    upload_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bulk_uploads.id", ondelete="SET NULL")
+    )
+
+
+class OutboxMessage(Base):
+    """An email the portal sends (or, without SMTP settings, only records)."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    notification_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notifications.id", ondelete="SET NULL")
+    )
+    sent_at: Mapped[datetime | None] = mapped_column()
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+
+class AttestationChanged(Exception):
+    """A submitted upload's file or attestation was about to be changed."""
+
+
+@event.listens_for(BulkUpload, "before_update")
+def _attestation_is_final(_mapper: Any, connection: Any, upload: BulkUpload) -> None:
+    state = inspect(upload)
+    if any(state.attrs[name].history.has_changes() for name in FILE_FIELDS):
+        raise AttestationChanged(f"bulk upload {upload.id}: the uploaded file cannot change")
+    if not any(state.attrs[name].history.has_changes() for name in ATTESTED_FIELDS):
+        return
+    stored = connection.execute(
+        select(BulkUpload.submitted_at).where(BulkUpload.id == upload.id)
+    ).scalar()
+    if stored is not None:
+        raise AttestationChanged(f"bulk upload {upload.id} was submitted; its attestation is final")

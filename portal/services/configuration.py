@@ -9,7 +9,7 @@ holding the configuration before and after.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -119,8 +119,9 @@ def history(session: Session, tld: Tld, limit: int = 100) -> list[AuditEvent]:
     )
 
 
-def _claim_version(session: Session, tld: Tld, expected: int) -> None:
-    """Atomically move the TLD from `expected` to the next version, or raise Conflict."""
+def _try_claim(session: Session, tld: Tld, expected: int) -> bool:
+    """Atomically move the TLD from `expected` to the next version; False if it is not at
+    `expected` (someone saved in between)."""
     result = session.execute(
         update(Tld)
         .where(Tld.id == tld.id, Tld.version == expected)
@@ -128,14 +129,28 @@ def _claim_version(session: Session, tld: Tld, expected: int) -> None:
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
+        return False
+    set_committed_value(tld, "version", expected + 1)
+    return True
+
+
+def _claim_version(session: Session, tld: Tld, expected: int) -> None:
+    """Atomically move the TLD from `expected` to the next version, or raise Conflict."""
+    if not _try_claim(session, tld, expected):
         session.rollback()
         session.refresh(tld)
         raise Conflict(expected, tld.version, changes_since(session, tld, expected), tld)
-    set_committed_value(tld, "version", expected + 1)
 
 
 def _record(
-    session: Session, tld: Tld, actor: Actor, action: str, before: dict[str, Any]
+    session: Session,
+    tld: Tld,
+    actor: Actor,
+    action: str,
+    before: dict[str, Any],
+    *,
+    bulk_upload_id: int | None = None,
+    commit: bool = True,
 ) -> AuditEvent:
     session.flush()
     session.refresh(tld, ["entries", "accounts", "updated_at"])
@@ -148,9 +163,11 @@ def _record(
         version_after=tld.version,
         before=before,
         after=snapshot(tld),
+        bulk_upload_id=bulk_upload_id,
     )
     session.add(event)
-    session.commit()
+    if commit:
+        session.commit()
     return event
 
 
@@ -191,21 +208,46 @@ def replace_entries(
     wanted_entries = _accepted(checked)
 
     def replace() -> None:
-        current = {e.domain_name: e for e in tld.entries}
-        wanted = {e.domain_name for e in wanted_entries}
-        for name, row in current.items():
-            if name not in wanted:
-                session.delete(row)
-        now = utcnow()
-        for entry in wanted_entries:
-            row = current.get(entry.domain_name)
-            if row is None:
-                session.add(_new_row(tld, entry))
-            elif row.roles != list(entry.roles) or row.ip_acl != list(entry.ip_acl):
-                row.roles, row.ip_acl, row.updated_at = list(entry.roles), list(entry.ip_acl), now
+        _replace_rows(session, tld, wanted_entries)
 
     event = _change(session, tld, expected_version, actor, "replace-entries", replace)
     return Saved(event, _remarks(checked.findings))
+
+
+def _replace_rows(session: Session, tld: Tld, wanted_entries: Sequence[Entry]) -> None:
+    """Make the TLD's entry rows exactly `wanted_entries`, touching only those that differ."""
+    current = {e.domain_name: e for e in tld.entries}
+    wanted = {e.domain_name for e in wanted_entries}
+    for name, row in current.items():
+        if name not in wanted:
+            session.delete(row)
+    now = utcnow()
+    for entry in wanted_entries:
+        row = current.get(entry.domain_name)
+        if row is None:
+            session.add(_new_row(tld, entry))
+        elif row.roles != list(entry.roles) or row.ip_acl != list(entry.ip_acl):
+            row.roles, row.ip_acl, row.updated_at = list(entry.roles), list(entry.ip_acl), now
+
+
+def load_entries(
+    session: Session,
+    tld: Tld,
+    entries: Sequence[Entry],
+    expected_version: int,
+    actor: Actor,
+    *,
+    action: str,
+    bulk_upload_id: int | None = None,
+) -> AuditEvent | None:
+    """Make the TLD's entries exactly `entries`, already checked, inside the caller's
+    transaction (nothing is committed): the audit event, or None when the TLD is no longer at
+    `expected_version` (then nothing was changed)."""
+    before = snapshot(tld)
+    if not _try_claim(session, tld, expected_version):
+        return None
+    _replace_rows(session, tld, entries)
+    return _record(session, tld, actor, action, before, bulk_upload_id=bulk_upload_id, commit=False)
 
 
 def entries_of(tld: Tld) -> list[Entry]:
