@@ -13,8 +13,10 @@ from infra.database import db, init_database
 
 from .api import bp as api_bp
 from .auth import bp as auth_bp
+from .bulk import bp as bulk_bp
 from .errors import register_error_pages
 from .extensions import csrf, limiter, login_manager, migrate
+from .inbox import bp as inbox_bp
 from .models import User
 from .templating import register as register_templating
 from .tlds import bp as tlds_bp
@@ -85,6 +87,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(tlds_bp)
     app.register_blueprint(tokens_bp)
     app.register_blueprint(workbench_bp)
+    app.register_blueprint(bulk_bp)
+    app.register_blueprint(inbox_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     # The API checks CSRF itself, only for changes that ride on the portal's session cookie;
     # a bearer token is not ambient, so there is nothing to forge.

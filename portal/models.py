@@ -544,6 +544,8 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
 
+    notification: Mapped[Notification | None] = relationship()
+
 
 class AttestationChanged(Exception):
     """A submitted upload's file or attestation was about to be changed."""

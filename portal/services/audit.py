@@ -60,8 +60,40 @@ def describe_zone_change(event: AuditEvent) -> list[str]:
     ]
 
 
+# The bulk process's History events; the two loads change the TLD's version like any edit.
+BULK_LOADS = {"bulk-accepted": "Accepted and loaded", "bulk-loaded": "Loaded"}
+BULK_NOTICES = {
+    "bulk-staged": "staged by {rsp}: loads on {due} unless the registry operator objects",
+    "bulk-objected": "objected to by the registry operator; withdrawn",
+    "bulk-conflict": "not loaded: the configuration changed after the upload was made "
+    "(version {base}); flagged for review",
+    "bulk-cancelled": "cancelled by ICANN staff; withdrawn",
+}
+
+
+def describe_bulk_event(event: AuditEvent) -> list[str]:
+    """A bulk event's sentences: what happened to the upload's change, then what it changes."""
+    if event.action in BULK_LOADS:
+        head = f"{BULK_LOADS[event.action]} from bulk upload #{event.bulk_upload_id}"
+        return [head, *describe_changes(event.before, event.after)]
+    info = (event.after or {}).get("bulk", {})
+    due = (info.get("due") or "")[:16].replace("T", " ")
+    what = BULK_NOTICES[event.action].format(
+        rsp=info.get("rsp"), due=f"{due} UTC", base=info.get("base_version")
+    )
+    head = f"Bulk upload #{info.get('upload')} {what}"
+    note = [f"Note: {info['note']}"] if info.get("note") else []
+    return [head, *note, *(f"Would change: {line}" for line in info.get("lines", []))]
+
+
 def summarise(event: AuditEvent) -> EventSummary:
     zone = event.action in (ZONE_PUBLISHED, ZONE_REMOVED)
+    if event.action in BULK_LOADS or event.action in BULK_NOTICES:
+        changes = describe_bulk_event(event)
+    elif zone:
+        changes = describe_zone_change(event)
+    else:
+        changes = describe_changes(event.before, event.after)
     return EventSummary(
         id=event.id,
         at=as_utc(event.created_at),  # type: ignore[arg-type]
@@ -69,7 +101,5 @@ def summarise(event: AuditEvent) -> EventSummary:
         channel=event.channel,  # type: ignore[arg-type]
         action=event.action,
         version=event.version_after,
-        changes=describe_zone_change(event)
-        if zone
-        else describe_changes(event.before, event.after),
+        changes=changes,
     )
