@@ -15,18 +15,22 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from ..core.diff import describe_changes
 from ..core.validation import Entry, Finding
 from ..models import (
     OPEN_CHANGES,
+    AuditEvent,
+    BasicAccount,
     BulkTldChange,
     ChangeStatus,
     OrgKind,
     Tld,
+    TlsClientAuthEntry,
     User,
     utcnow,
 )
@@ -41,7 +45,7 @@ from .bulk_uploads import (
     history_event,
     operator_users,
 )
-from .configuration import Actor, changes_since, load_entries
+from .configuration import Actor, changes_since, load_entries, snapshot_of
 from .errors import Conflict, Invalid, NotFound
 from .notifications import notify
 
@@ -397,6 +401,150 @@ def due(session: Session, now: datetime) -> list[int]:
     )
 
 
+def _load_batch(
+    session: Session, changes: list[BulkTldChange], actor: Actor, now: datetime, notices: _Notices
+) -> tuple[list[str], list[BulkTldChange]]:
+    """Load, inside the caller's transaction, the pending changes whose TLD is still at the
+    version the upload saw: the same rows and History events as `load_entries`, written a
+    batch at a time. Returns the TLDs loaded and the changes left for the one-by-one path
+    (conflicts, and any answered meanwhile)."""
+    if not changes:
+        return [], []
+    ids = [c.id for c in changes]
+    # Writing first takes the write lock (SQLite) before anything is read.
+    claimed = session.execute(
+        update(BulkTldChange)
+        .where(BulkTldChange.id.in_(ids), BulkTldChange.status == ChangeStatus.PENDING)
+        .values(status=ChangeStatus.LOADED, updated_at=now, loaded_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != len(ids):
+        session.rollback()
+        return [], changes
+    tld_rows = {
+        row.id: row
+        for row in session.execute(
+            select(Tld.id, Tld.version, Tld.basic_ip_acl, Tld.operator_id)
+            .where(Tld.id.in_([c.tld_id for c in changes]))
+            .with_for_update()
+        )
+    }
+    ready = [c for c in changes if (r := tld_rows.get(c.tld_id)) and r.version == c.base_version]
+    rest = [c for c in changes if c not in ready]
+    if rest:
+        session.execute(
+            update(BulkTldChange)
+            .where(BulkTldChange.id.in_([c.id for c in rest]))
+            .values(status=ChangeStatus.PENDING, loaded_at=None)
+            .execution_options(synchronize_session=False)
+        )
+    if not ready:
+        return [], rest
+    tld_ids = [c.tld_id for c in ready]
+    current: dict[int, list[Any]] = defaultdict(list)
+    for row in session.execute(
+        select(
+            TlsClientAuthEntry.id,
+            TlsClientAuthEntry.tld_id,
+            TlsClientAuthEntry.domain_name,
+            TlsClientAuthEntry.roles,
+            TlsClientAuthEntry.ip_acl,
+        )
+        .where(TlsClientAuthEntry.tld_id.in_(tld_ids))
+        .order_by(TlsClientAuthEntry.tld_id, TlsClientAuthEntry.id)
+    ):
+        current[row.tld_id].append(row)
+    accounts: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
+    for row in session.execute(
+        select(BasicAccount.tld_id, BasicAccount.username, BasicAccount.password_set_at)
+        .where(BasicAccount.tld_id.in_(tld_ids))
+        .order_by(BasicAccount.tld_id, BasicAccount.kind)
+    ):
+        accounts[row.tld_id].append((row.username, row.password_set_at))
+    deletes: list[int] = []
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    versions: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    loaded: list[dict[str, Any]] = []
+    for change in ready:
+        rows = current.get(change.tld_id, [])
+        wanted = {e["domain_name"]: e for e in change.entries}
+        old = {r.domain_name: r for r in rows}
+        kept: list[dict[str, Any]] = []
+        for r in rows:
+            new = wanted.get(r.domain_name)
+            if new is None:
+                deletes.append(r.id)
+                continue
+            kept.append(new)
+            if list(r.roles) != new["roles"] or list(r.ip_acl) != new["ip_acl"]:
+                updates.append(
+                    {
+                        "b_id": r.id,
+                        "roles": new["roles"],
+                        "ip_acl": new["ip_acl"],
+                        "updated_at": now,
+                    }
+                )
+        added = [e for e in change.entries if e["domain_name"] not in old]
+        inserts += [
+            {**e, "tld_id": change.tld_id, "created_at": now, "updated_at": now} for e in added
+        ]
+        base = tld_rows[change.tld_id]
+        version = change.base_version + 1
+        versions.append({"b_id": change.tld_id, "b_base": change.base_version, "version": version})
+        before = [
+            {"domain_name": r.domain_name, "roles": r.roles, "ip_acl": r.ip_acl} for r in rows
+        ]
+        events.append(
+            {
+                "created_at": now,
+                "tld_id": change.tld_id,
+                "user_id": actor.user_id,
+                "actor": actor.label,
+                "channel": "bulk",
+                "action": LOADED,
+                "version_after": version,
+                "before": snapshot_of(before, base.basic_ip_acl, accounts[change.tld_id]),
+                "after": snapshot_of(kept + added, base.basic_ip_acl, accounts[change.tld_id]),
+                "bulk_upload_id": change.upload_id,
+            }
+        )
+        loaded.append({"b_id": change.id, "loaded_version": version})
+        notices.add(change.upload.organisation_id, LOADED, change)
+        notices.add(base.operator_id, LOADED, change)
+    entry_table, tld_table = TlsClientAuthEntry.__table__, Tld.__table__
+    change_table = BulkTldChange.__table__
+    if deletes:
+        session.execute(delete(entry_table).where(entry_table.c.id.in_(deletes)))
+    if updates:
+        session.execute(
+            update(entry_table)
+            .where(entry_table.c.id == bindparam("b_id"))
+            .values(roles=bindparam("roles"), ip_acl=bindparam("ip_acl"), updated_at=now),
+            updates,
+        )
+    if inserts:
+        session.execute(insert(entry_table), inserts)
+    result = session.execute(
+        update(tld_table)
+        .where(tld_table.c.id == bindparam("b_id"), tld_table.c.version == bindparam("b_base"))
+        .values(version=bindparam("version"), updated_at=now),
+        versions,
+    )
+    if result.rowcount not in (-1, len(versions)):  # the rows are locked: cannot happen
+        raise RuntimeError("a TLD's version moved while its bulk change was loading")
+    session.execute(insert(AuditEvent.__table__), events)
+    session.execute(
+        update(change_table)
+        .where(change_table.c.id == bindparam("b_id"))
+        .values(loaded_version=bindparam("loaded_version")),
+        loaded,
+    )
+    return [c.tld for c in ready], rest
+
+
 def load_due(
     session: Session,
     *,
@@ -418,7 +566,9 @@ def load_due(
             .where(BulkTldChange.id.in_(ids[start : start + BATCH]))
             .order_by(BulkTldChange.id)
         )
-        for change in list(changes):
+        loaded, rest = _load_batch(session, list(changes), who, now, notices)
+        outcome.loaded += loaded
+        for change in rest:
             result = _load_one(
                 session,
                 change,

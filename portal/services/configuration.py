@@ -9,8 +9,9 @@ holding the configuration before and after.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import select, update
@@ -88,13 +89,23 @@ def account_username(tld_name: str, kind: str) -> str:
 
 def snapshot(tld: Tld) -> dict[str, Any]:
     """Everything History compares; never a password hash."""
+    return snapshot_of(
+        [e.as_dict() for e in tld.entries],
+        tld.basic_ip_acl,
+        ((a.username, a.password_set_at) for a in tld.accounts),  # type: ignore[union-attr]
+    )
+
+
+def snapshot_of(
+    entries: list[dict[str, Any]],
+    basic_ip_acl: list[str] | None,
+    accounts: Iterable[tuple[str, datetime]],
+) -> dict[str, Any]:
+    """`snapshot` from its parts, for callers that read them in bulk."""
     return {
-        "entries": [e.as_dict() for e in tld.entries],
-        "basic_ip_acl": list(tld.basic_ip_acl or []),
-        "passwords": {
-            a.username: as_utc(a.password_set_at).isoformat()
-            for a in tld.accounts  # type: ignore[union-attr]
-        },
+        "entries": entries,
+        "basic_ip_acl": list(basic_ip_acl or []),
+        "passwords": {username: as_utc(set_at).isoformat() for username, set_at in accounts},  # type: ignore[union-attr]
     }
 
 

@@ -362,6 +362,62 @@ def test_notice_period_end_loads_the_rest_and_flags_a_tld_edited_since(app, rsp_
         assert entries("gamma") == ["gamma.rsp.example"]
 
 
+def test_the_notice_period_load_writes_what_an_edit_would(app, rsp_world):
+    """Loading at the end of the notice period writes rows, version and History in bulk: the
+    History event's after-state must be exactly the TLD as it now reads, password dates too."""
+    with app.app_context():
+        delta = tld("delta")
+        configuration.set_password(
+            db.session,
+            delta,
+            "ry",
+            "a-long-password-1",
+            delta.version,
+            configuration.Actor("c1@operator-c.example", "ui"),
+        )
+        configuration.add_entry(
+            db.session,
+            delta,
+            "delta.rsp.example",
+            ["rri-monthly-reports"],
+            ["192.0.2.0/24"],
+            delta.version,
+            configuration.Actor("c1@operator-c.example", "ui"),
+            LIMITS,
+        )
+        upload = submitted()
+        before = {n: tld(n).version for n in ("alpha", "gamma", "delta")}
+        bulk_changes.load_due(db.session, now=utcnow() + timedelta(days=8))
+        db.session.expire_all()
+        for name in ("alpha", "gamma", "delta"):
+            t = tld(name)
+            event = db.session.scalar(
+                select(AuditEvent).where(
+                    AuditEvent.tld_id == t.id, AuditEvent.action == "bulk-loaded"
+                )
+            )
+            assert t.version == before[name] + 1 == event.version_after
+            assert event.after == configuration.snapshot(t)
+            assert [e["domain_name"] for e in event.after["entries"]] == [
+                e.domain_name for e in t.entries
+            ]
+            assert change_of(upload, name).loaded_version == t.version
+        assert list(configuration.snapshot(tld("delta"))["passwords"]) == ["delta_ry"]
+        # An entry kept with other roles and prefixes is updated in place.
+        (kept,) = tld("delta").entries
+        assert (kept.roles, kept.ip_acl) == (["mosapi-slam"], ["203.0.113.0/24"])
+        # Kept entries keep their place; alpha's roles and prefixes are the file's.
+        assert [e.domain_name for e in tld("alpha").entries] == [
+            "keep.rsp.example",
+            "new.rsp.example",
+        ]
+        new = tld("alpha").entries[1]
+        assert new.roles == ["rri-monthly-reports", "mosapi-slam"] and new.ip_acl == [
+            "198.51.100.0/24",
+            "2001:db8::/48",
+        ]
+
+
 def test_icann_staff_load_or_cancel_by_hand(app, rsp_world):
     with app.app_context():
         upload = submitted()
