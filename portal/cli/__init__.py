@@ -13,6 +13,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from ..services.errors import ServiceError
+from .bulk import bulk_group, outbox_group
 from .certificates import cert_group, tlsa_command
 from .check import check_command
 from .check_matrix import check_matrix_command
@@ -34,6 +35,8 @@ COMMANDS = (
     check_command,
     check_matrix_command,
     decisions_group,
+    bulk_group,
+    outbox_group,
 )
 
 
