@@ -6,6 +6,7 @@ bp = Blueprint("api", __name__)
 
 from . import (  # noqa: E402,F401  (the modules register their routes and hooks on bp)
     access,
+    bulk,
     certificates,
     decisions,
     errors,

@@ -29,6 +29,7 @@ from pydantic import (
     WithJsonSchema,
     field_validator,
 )
+from werkzeug.datastructures import FileStorage
 
 from ..core.certificates import ISSUERS, KEY_TYPES, PRESETS
 from ..core.decision import RESULTS
@@ -36,7 +37,7 @@ from ..core.reasons import REASONS
 from ..core.roles import ROLE_IDS
 from ..core.tlsa import DEFAULT_TTL, MATCHING_TYPES, SELECTORS, USAGES
 from ..core.validation import Finding, Severity
-from ..models import AuditEvent, Tld, as_utc
+from ..models import AuditEvent, BulkTldChange, ChangeStatus, Tld, UploadStatus, as_utc
 from ..services import workbench
 from ..services.audit import Channel, summarise
 from ..services.decisions import MAX_ENDPOINT, MAX_ENTRY
@@ -686,3 +687,235 @@ class Simulation(Shape):
     matched_entry: str | None
     known_client: bool = Field(description="The certificate matched an entry")
     entries: list[SimulatedEntry] = Field(description="Each entry's verdict, in order")
+
+
+# --------------------------------------------------------------------------- bulk uploads
+
+UploadStatusName = Literal[tuple(s.value for s in UploadStatus)]  # type: ignore[valid-type]
+ChangeStatusName = Literal[tuple(s.value for s in ChangeStatus)]  # type: ignore[valid-type]
+Binary = WithJsonSchema({"type": "string", "format": "binary"})
+
+
+class BulkFindingInfo(BaseModel):
+    """A finding placed in the file: a CSV line and column, or a JSON entry (from 1) and key;
+    neither for the whole file."""
+
+    line: int | None
+    entry: int | None
+    column: str = Field(description="The column (CSV) or key (JSON); empty for a whole row")
+    message: str
+    severity: Severity
+
+
+class BulkRefusal(ErrorBody):
+    """A refused bulk upload or submit: the error, the upload concerned (stored, so it can be
+    read back) and, for a file with errors, every finding of it in file order."""
+
+    upload_id: int | None = Field(description="The upload, when one was stored")
+    findings: list[BulkFindingInfo] = Field(
+        description="The file's findings (errors, warnings, notes); empty unless the file is "
+        "refused"
+    )
+
+
+def _uploaded_file(value: Any) -> FileStorage:
+    if not isinstance(value, FileStorage):
+        raise ValueError("Send the file as a file part, e.g. curl -F file=@entries.csv.")
+    return value
+
+
+class BulkUploadForm(BaseModel):
+    """multipart/form-data: the file and the attestation, as a form sends them."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    file: Annotated[Any, AfterValidator(_uploaded_file), Binary] = Field(
+        description="The CSV or JSON bulk file (docs/bulk-upload.md); its name's extension "
+        "decides the format, then its content type, then its first character"
+    )
+    attest: str = Field(
+        "",
+        description="yes, true, on or 1 attests the statement (the upload's "
+        "attestation.statement once submitted)",
+    )
+    attest_name: str = Field("", description="Your full name")
+    attest_title: str = Field("", description="Your title (job role)")
+    dry_run: bool = Field(False, description="true: check and preview only; nothing is staged")
+
+
+class BulkEntryInput(Body):
+    """One row of the bulk file (checked by the file's rules, which name the entry and key)."""
+
+    tld: str
+    domain_name: str
+    roles: list[Annotated[str, one_of(ROLE_IDS)]]
+    ip_acl: list[str]
+
+
+class BulkUploadInput(Body):
+    """The JSON bulk file itself, with the request's fields beside `entries`. The body is
+    stored byte for byte as the uploaded file (named upload.json)."""
+
+    model_config = ConfigDict(strict=True, extra="allow")
+
+    # Any items: the file's rules check them, naming the entry and key (422 invalid_file).
+    entries: Annotated[
+        list[Any],
+        WithJsonSchema({"type": "array", "items": BulkEntryInput.model_json_schema()}),
+    ]
+    attest: bool = Field(False, description="You attest the statement")
+    attest_name: str | None = Field(None, description="Your full name")
+    attest_title: str | None = Field(None, description="Your title (job role)")
+    dry_run: bool = Field(False, description="Check and preview only; nothing is staged")
+
+
+class BulkSubmitInput(Body):
+    """The attestation, for an upload that is checked and ready."""
+
+    attest: bool = Field(False, description="You attest the statement")
+    attest_name: str | None = Field(None, description="Your full name")
+    attest_title: str | None = Field(None, description="Your title (job role)")
+
+
+class BulkAcceptInput(Body):
+    version: int = Field(
+        description="The TLD's version you reviewed the change against (`tld_version` of the "
+        "change, or the TLD document's version); a stale one is refused (409)"
+    )
+
+
+class BulkNoteInput(Body):
+    note: str = Field("", description="Why; told to the RSP (at most 1000 characters)")
+
+
+class BulkUploadsQuery(Query):
+    status: UploadStatusName | None = Field(None, description="Only uploads in this status")
+
+
+class BulkChangesQuery(Query):
+    status: ChangeStatusName | None = Field(
+        None, description="Only the TLD changes in this status (`counts` still counts all)"
+    )
+
+
+class BulkPreviewRow(BaseModel):
+    """What submitting would change on one TLD."""
+
+    tld: str
+    added: int
+    removed: int
+    changed: int
+    unchanged: int
+    access_gained: int = Field(
+        description="(domain name, role, prefix) combinations gaining access"
+    )
+    access_lost: int
+    changes: list[str] = Field(validation_alias="lines", description="What changes, as sentences")
+
+
+class BulkTotals(BaseModel):
+    tlds: int
+    tlds_changed: int
+    entries_added: int
+    entries_removed: int
+    entries_changed: int
+    entries_unchanged: int
+    roles_added: int
+    roles_removed: int
+    prefixes_added: int
+    prefixes_removed: int
+    access_gained: int
+    access_lost: int
+
+
+class BulkPreview(BaseModel):
+    totals: BulkTotals
+    tlds: list[BulkPreviewRow] = Field(description="In TLD order")
+
+
+class Attestation(BaseModel):
+    statement: str = Field(
+        description="What was attested: every listed TLD's registry operator authorized the RSP"
+    )
+    name: str
+    title: str
+    by: str = Field(description="The portal user who submitted")
+
+
+class BulkChange(BaseModel):
+    """One TLD's part of a submitted upload."""
+
+    upload_id: int
+    tld: str
+    status: ChangeStatusName
+    base_version: int = Field(description="The TLD's version when the upload was submitted")
+    tld_version: int = Field(description="The TLD's version now: send it to accept")
+    due_at: Timestamp = Field(description="When it loads without an answer")
+    decided_at: Timestamp | None
+    decided_by: str | None
+    loaded_at: Timestamp | None
+    loaded_version: int | None
+    note: str | None = Field(
+        description="The objection's or cancellation's reason, or why it is a conflict"
+    )
+    changes: list[str] = Field(
+        validation_alias="lines",
+        description="What loading changes, as sentences (against the configuration when it "
+        "was submitted; for a conflict, against the configuration now)",
+    )
+
+    @classmethod
+    def of(cls, change: BulkTldChange, tld_version: int) -> BulkChange:
+        return cls.model_validate(
+            {
+                **{name: getattr(change, name) for name in _CHANGE_FIELDS},
+                "tld_version": tld_version,
+            }
+        )
+
+
+_CHANGE_FIELDS = (
+    "upload_id",
+    "tld",
+    "status",
+    "base_version",
+    "due_at",
+    "decided_at",
+    "decided_by",
+    "loaded_at",
+    "loaded_version",
+    "note",
+    "lines",
+)
+
+
+class BulkUploadSummary(BaseModel):
+    """An upload. For a registry operator, the file's details, the uploader and the
+    attestation are null and `counts` counts its own TLDs only."""
+
+    id: int
+    rsp: str = Field(description="The RSP organisation that uploaded it")
+    status: UploadStatusName
+    uploaded_by: str | None
+    created_at: Timestamp
+    filename: str | None
+    format: Literal["csv", "json"] | None
+    size: int | None
+    sha256: str | None
+    submitted_at: Timestamp | None
+    attestation: Attestation | None = Field(description="Once submitted")
+    notice_ends_at: Timestamp | None = Field(description="When unanswered changes load")
+    counts: dict[str, int] = Field(description="TLD changes per status")
+
+
+class BulkUploadDocument(BulkUploadSummary):
+    """An upload with its findings, its preview (once checked) and its TLD changes (once
+    submitted)."""
+
+    findings: list[BulkFindingInfo] = Field(description="The file's findings, in file order")
+    preview: BulkPreview | None = Field(description="What submitting changes, once checked")
+    tlds: list[BulkChange] = Field(description="The TLD changes you may see, in TLD order")
+
+
+class BulkUploads(BaseModel):
+    uploads: list[BulkUploadSummary] = Field(description="Newest first")

@@ -13,7 +13,7 @@ import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -52,6 +52,8 @@ STATEMENT = (
     "behalf, and that the file is that data."
 )
 MAX_ATTESTER = 200
+# What a JSON body sent to POST /api/v1/bulk-uploads holds beside the file's "entries".
+API_REQUEST_FIELDS = ("attest", "attest_name", "attest_title", "dry_run")
 PROGRESS_EVERY = 250  # rows (or TLDs) between two progress updates of the upload row
 # History actions of the bulk process; only LOADED changes a TLD's version.
 STAGED, ACCEPTED_LOAD, LOADED, OBJECTED, CONFLICT, CANCELLED = (
@@ -215,6 +217,20 @@ def _preview_rows(preview: bulk.Preview) -> list[dict[str, Any]]:
     ]
 
 
+def _without_request_fields(parsed: bulk.Parsed) -> bulk.Parsed:
+    """The API takes the JSON bulk file as its request body, the request's fields beside
+    "entries", and stores that body as the file: those keys are the request's, not unknown
+    keys of the file (the only findings placed at a top-level key, with no entry)."""
+    return replace(
+        parsed,
+        findings=tuple(
+            f
+            for f in parsed.findings
+            if not (f.field in API_REQUEST_FIELDS and f.line is None and f.entry is None)
+        ),
+    )
+
+
 def check_upload(session: Session, upload: BulkUpload, limits: Limits) -> BulkUpload:
     """Read, check and preview the stored file, recording progress on the upload as it goes;
     it ends `ready` (with its plan and preview) or `invalid` (with every finding). Meant to
@@ -227,6 +243,8 @@ def check_upload(session: Session, upload: BulkUpload, limits: Limits) -> BulkUp
             content_type=upload.content_type,
             max_bytes=max(upload.size, 1),
         )
+        if upload.channel == "api":
+            parsed = _without_request_fields(parsed)
         index = _tld_index(session)
         mine = {name for name, (_, rsp) in index.items() if rsp == org_id}
         checked = bulk.validate_bulk(

@@ -5,6 +5,7 @@ that the document's schema accepts (checked with jsonschema)."""
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,12 +14,14 @@ from typing import Any
 import jsonschema
 import pytest
 from cryptography import x509
+from sqlalchemy import select
 
 from portal.core import pki
 from portal.core.certificates import ISSUERS, KEY_TYPES, PRESETS
 from portal.core.decision import RESULTS
 from portal.core.roles import ROLE_IDS
 from portal.services.workbench import RECORD_KINDS
+from tests.conftest import World
 from tests.helpers import api_token
 
 API = "/api/v1"
@@ -125,6 +128,22 @@ def test_every_ref_resolves_and_enums_come_from_the_code(spec):
     assert _choices(schemas["Decision"]["properties"]["result"]) == list(RESULTS)
     decisions = spec["paths"]["/tlds/{tld}/decisions"]["get"]["parameters"]
     assert _choices(next(p for p in decisions if p["name"] == "result")["schema"]) == list(RESULTS)
+
+
+def test_bulk_upload_takes_a_form_or_json_and_its_file_answer_is_binary(spec):
+    body = spec["paths"]["/bulk-uploads"]["post"]["requestBody"]["content"]
+    assert set(body) == {"application/json", "multipart/form-data"}
+    form = _resolve(spec, body["multipart/form-data"]["schema"]["$ref"])
+    assert form["properties"]["file"]["format"] == "binary"
+    assert form["required"] == ["file"]
+    entries = _resolve(spec, body["application/json"]["schema"]["$ref"])["properties"]["entries"]
+    assert entries["items"]["properties"]["roles"]["items"]["enum"] == list(ROLE_IDS)
+    answers = spec["paths"]["/bulk-uploads"]["post"]["responses"]
+    assert {"200", "201"} <= set(answers)
+    file = spec["paths"]["/bulk-uploads/{upload_id}/file"]["get"]["responses"]["200"]
+    assert file["content"] == {
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+    }
 
 
 def _choices(schema: dict[str, Any]) -> list[Any]:
@@ -288,9 +307,11 @@ TLSA = {"name": "client.example", "usage": 3, "selector": 1, "matching_type": 1,
 
 @dataclass
 class Call:
-    """How to produce one documented code. Headers "TOKEN" → ICANN staff's bearer token,
-    "VERSION" → alpha's current version; `prepare` creates what the call needs and returns
-    the other path parameters."""
+    """How to produce one documented code. Headers "TOKEN" → the bearer token of `who` (a
+    World attribute; ICANN staff by default), "VERSION" → alpha's current version; `prepare`
+    creates what the call needs and returns the other path parameters. The body is JSON
+    (`body`, or `make_body()`, or `body_of(app)`), else a multipart `form` (bytes are a file),
+    else raw bytes `data(app)` of `content_type`."""
 
     tld: str = "alpha"
     query: str = ""
@@ -298,6 +319,11 @@ class Call:
     body: Any = None
     prepare: Callable[[Any, Any, str], dict[str, str]] | None = None
     make_body: Callable[[], Any] | None = None
+    who: str = "icann"
+    body_of: Callable[[Any], Any] | None = None
+    form: dict[str, Any] | None = None
+    data: Callable[[Any], bytes] | None = None
+    content_type: str = "application/json"
 
 
 def _publish_record(app, client, token: str) -> dict[str, str]:
@@ -368,6 +394,192 @@ def _csr_pem() -> str:
     return csr.public_bytes(serialization.Encoding.PEM).decode()
 
 
+# --------------------------------------------------------------------------- bulk uploads
+
+BULK_CSV = b"tld,domain_name,roles,ip_acl\nalpha,bulk.rsp.example,mosapi-slam,192.0.2.0/24\n"
+BULK_ENTRY = {
+    "tld": "alpha",
+    "domain_name": "bulk.rsp.example",
+    "roles": ["mosapi-slam"],
+    "ip_acl": ["192.0.2.0/24"],
+}
+ATTESTED = {"attest": True, "attest_name": "Rita Sample", "attest_title": "Head of Ops"}
+
+
+def _bulk_users():
+    from infra.database import db
+    from portal.services import directory
+
+    def user(email: str):
+        return directory.get_user(db.session, email)
+
+    return db.session, user("rsp@rsp.example"), user("staff@icann.example")
+
+
+def _clear_bulk(app, client=None, token: str = "", *, allow: bool = True) -> dict[str, str]:
+    """No bulk change left open (ICANN staff cancel them) and, with `allow`, one more bulk
+    upload allowed to RSP One."""
+    from portal.models import OPEN_CHANGES, BulkTldChange
+    from portal.services import bulk_changes, bulk_uploads
+
+    with app.app_context():
+        session, rsp, staff = _bulk_users()
+        for change in session.scalars(
+            select(BulkTldChange).where(BulkTldChange.status.in_(OPEN_CHANGES))
+        ).all():
+            bulk_changes.cancel(session, staff, change, note="", channel="api")
+        if allow:
+            bulk_uploads.allow_another(session, rsp.organisation, staff)
+    return {}
+
+
+def _bulk_upload(app, *, submit: bool, allow: bool = True, cancel: bool = False) -> dict[str, str]:
+    """RSP One's upload of BULK_CSV: checked and ready, or submitted (with alpha's change
+    cancelled when `cancel`)."""
+    from portal.core.validation import Limits
+    from portal.services import bulk_uploads
+
+    _clear_bulk(app, allow=allow)
+    with app.app_context():
+        session, rsp, _staff = _bulk_users()
+        upload = bulk_uploads.create_upload(
+            session, rsp, BULK_CSV, filename="rsp.csv", channel="api", max_bytes=1 << 20
+        )
+        bulk_uploads.check_upload(session, upload, Limits())
+        if submit:
+            bulk_uploads.submit(
+                session, upload, rsp, attest=True, name="R", title="T", notice_days=7
+            )
+        upload_id = str(upload.id)
+    if cancel:
+        _clear_bulk(app, allow=False)
+    return {"upload_id": upload_id}
+
+
+def _ready(app, client, token: str) -> dict[str, str]:
+    return _bulk_upload(app, submit=False)
+
+
+def _ready_past_the_one_time_rule(app, client, token: str) -> dict[str, str]:
+    """A ready upload of an RSP that has submitted every upload it was allowed."""
+    from portal.services.bulk_uploads import allowance
+
+    with app.app_context():
+        session, rsp, _staff = _bulk_users()
+        rule = allowance(session, rsp.organisation_id)
+    for _ in range(rule.allowed - rule.used):
+        _bulk_upload(app, submit=True, allow=False, cancel=True)
+    return _bulk_upload(app, submit=False, allow=False)
+
+
+def _submitted(app, client, token: str) -> dict[str, str]:
+    return _bulk_upload(app, submit=True)
+
+
+def _answered(app, client, token: str) -> dict[str, str]:
+    return _bulk_upload(app, submit=True, cancel=True)
+
+
+def _alpha_version(app) -> dict[str, int]:
+    from infra.database import db
+    from portal.models import Tld
+
+    with app.app_context():
+        return {"version": db.session.scalar(select(Tld.version).where(Tld.name == "alpha"))}
+
+
+def _too_large(app) -> bytes:
+    from portal.api.bulk import ENVELOPE
+
+    return b" " * (app.config["BULK_MAX_BYTES"] + ENVELOPE + 1)
+
+
+BULK_SCENARIOS: dict[tuple[str, str, str], Call] = {
+    ("/bulk-uploads", "post", "200"): Call(
+        tld="", who="rsp", prepare=_clear_bulk, body={"entries": [BULK_ENTRY], "dry_run": True}
+    ),
+    ("/bulk-uploads", "post", "201"): Call(
+        tld="",
+        who="rsp",
+        prepare=_clear_bulk,
+        form={"file": BULK_CSV, "attest": "yes", "attest_name": "R", "attest_title": "T"},
+    ),
+    ("/bulk-uploads", "post", "400"): Call(
+        tld="", who="rsp", body={"entries": [BULK_ENTRY], "dry_run": "yes"}
+    ),
+    ("/bulk-uploads", "post", "403"): Call(tld="", body={"entries": [BULK_ENTRY], **ATTESTED}),
+    ("/bulk-uploads", "post", "413"): Call(tld="", who="rsp", data=_too_large),
+    ("/bulk-uploads", "post", "415"): Call(
+        tld="", who="rsp", data=lambda app: BULK_CSV, content_type="text/csv"
+    ),
+    ("/bulk-uploads", "post", "422"): Call(
+        tld="", who="rsp", body={"entries": [{**BULK_ENTRY, "tld": "beta"}], "dry_run": True}
+    ),
+    ("/bulk-uploads", "get", "400"): Call(tld="", query="?status=done"),
+    ("/bulk-uploads/{upload_id}", "get", "200"): Call(tld="", prepare=_submitted),
+    ("/bulk-uploads/{upload_id}", "get", "400"): Call(
+        tld="", prepare=_submitted, query="?status=done"
+    ),
+    ("/bulk-uploads/{upload_id}/file", "get", "200"): Call(tld="", prepare=_submitted),
+    ("/bulk-uploads/{upload_id}/file", "get", "403"): Call(tld="", who="op_a", prepare=_submitted),
+    ("/bulk-uploads/{upload_id}/submit", "post", "200"): Call(
+        tld="", who="rsp", prepare=_ready, body=ATTESTED
+    ),
+    ("/bulk-uploads/{upload_id}/submit", "post", "400"): Call(
+        tld="", who="rsp", prepare=_ready, body={**ATTESTED, "attest": "yes"}
+    ),
+    ("/bulk-uploads/{upload_id}/submit", "post", "403"): Call(
+        tld="", who="rsp", prepare=_ready_past_the_one_time_rule, body=ATTESTED
+    ),
+    ("/bulk-uploads/{upload_id}/submit", "post", "422"): Call(
+        tld="", who="rsp", prepare=_ready, body={"attest": True}
+    ),
+    ("/bulk-uploads/{upload_id}/tlds/{tld}/accept", "post", "200"): Call(
+        who="op_a", prepare=_submitted, body_of=_alpha_version
+    ),
+    ("/bulk-uploads/{upload_id}/tlds/{tld}/accept", "post", "400"): Call(
+        who="op_a", prepare=_submitted, body={"version": "1"}
+    ),
+    ("/bulk-uploads/{upload_id}/tlds/{tld}/accept", "post", "403"): Call(
+        who="rsp", prepare=_submitted, body_of=_alpha_version
+    ),
+    ("/bulk-uploads/{upload_id}/tlds/{tld}/accept", "post", "409"): Call(
+        who="op_a", prepare=_submitted, body={"version": 0}
+    ),
+    ("/bulk-uploads/{upload_id}/tlds/{tld}/accept", "post", "422"): Call(
+        who="op_a", prepare=_answered, body_of=_alpha_version
+    ),
+    ("/bulk-uploads/{upload_id}/tlds/{tld}/object", "post", "200"): Call(
+        who="op_a", prepare=_submitted, body={"note": "Not authorized."}
+    ),
+    ("/bulk-uploads/{upload_id}/tlds/{tld}/object", "post", "400"): Call(
+        who="op_a", prepare=_submitted, body={"note": 5}
+    ),
+    ("/bulk-uploads/{upload_id}/tlds/{tld}/object", "post", "403"): Call(
+        who="rsp", prepare=_submitted, body={}
+    ),
+    ("/bulk-uploads/{upload_id}/tlds/{tld}/object", "post", "422"): Call(
+        who="op_a", prepare=_answered, body={}
+    ),
+    ("/bulk-uploads/{upload_id}/tlds/{tld}/load", "post", "200"): Call(prepare=_submitted),
+    ("/bulk-uploads/{upload_id}/tlds/{tld}/load", "post", "403"): Call(
+        who="op_a", prepare=_submitted
+    ),
+    ("/bulk-uploads/{upload_id}/tlds/{tld}/load", "post", "422"): Call(prepare=_answered),
+    ("/bulk-uploads/{upload_id}/tlds/{tld}/cancel", "post", "200"): Call(
+        prepare=_submitted, body={"note": "By phone."}
+    ),
+    ("/bulk-uploads/{upload_id}/tlds/{tld}/cancel", "post", "400"): Call(
+        prepare=_submitted, body={"note": 5}
+    ),
+    ("/bulk-uploads/{upload_id}/tlds/{tld}/cancel", "post", "403"): Call(
+        who="op_a", prepare=_submitted, body={}
+    ),
+    ("/bulk-uploads/{upload_id}/tlds/{tld}/cancel", "post", "422"): Call(
+        prepare=_answered, body={}
+    ),
+}
+
 WITH_VERSION = {"Authorization": "TOKEN", "If-Match": "VERSION"}
 SIMULATE = {
     "tld": "alpha",
@@ -416,6 +628,7 @@ SCENARIOS: dict[tuple[str, str, str], Call] = {
     ("/simulate", "post", "200"): Call(tld="", body={**SIMULATE, "tld": "alpha"}),
     ("/simulate", "post", "400"): Call(tld="", body={**SIMULATE, "path": "/ry/alpha/v2/nothing"}),
     ("/simulate", "post", "404"): Call(tld="", body={**SIMULATE, "tld": "nosuchtld"}),
+    **BULK_SCENARIOS,
 }
 
 
@@ -446,8 +659,9 @@ def test_scenarios_match_the_document(spec):
         and not _generic(spec, *key[:2], op, key[2])
     ]
     assert not uncovered, f"add a scenario producing: {uncovered}"
-    # The API's own document is covered completely.
+    # The API's own document and the bulk upload's are covered completely.
     core = {"/openapi.json", "/tlds", "/tlds/{tld}/tls-client-auth", "/tlds/{tld}/history"}
+    core |= {path for path, *_ in BULK_SCENARIOS}
     missing = [
         key
         for key, op in documented.items()
@@ -467,9 +681,16 @@ def test_every_scenario_produces_its_documented_code(app, client, spec, staff_to
 
 
 def _run_scenarios(app, client, spec, staff_token: str) -> None:
-    def fill(value: str) -> str:
+    tokens = {"icann": staff_token}
+
+    def token_of(who: str) -> str:
+        if who not in tokens:
+            tokens[who] = api_token(app, getattr(World(), who))
+        return tokens[who]
+
+    def fill(value: str, who: str) -> str:
         if value == "TOKEN":
-            return f"Bearer {staff_token}"
+            return f"Bearer {token_of(who)}"
         if value == "VERSION":
             response = client.get(
                 _url("/tlds/{tld}/tls-client-auth", "alpha"), headers=_bearer(staff_token)
@@ -487,8 +708,8 @@ def _run_scenarios(app, client, spec, staff_token: str) -> None:
         response = client.open(
             url,
             method=method.upper(),
-            headers={k: fill(v) for k, v in call.headers.items()},
-            json=call.make_body() if call.make_body else call.body,
+            headers={k: fill(v, call.who) for k, v in call.headers.items()},
+            **_body(app, call),
         )
         _check_response(spec, op, code, response, label)
         if path.endswith("/tls-client-auth") and code in {"200", "412"}:
@@ -498,6 +719,21 @@ def _run_scenarios(app, client, spec, staff_token: str) -> None:
         if path == "/dns-check" and code == "200":
             assert response.get_json()["validated"] is True, response.get_json()
             assert len(response.get_json()["records"]) == 1
+
+
+def _body(app, call: Call) -> dict[str, Any]:
+    """The test client's arguments for the call's body."""
+    if call.form is not None:
+        form = {
+            name: (io.BytesIO(value), "upload.csv") if isinstance(value, bytes) else value
+            for name, value in call.form.items()
+        }
+        return {"data": form, "content_type": "multipart/form-data"}
+    if call.data is not None:
+        return {"data": call.data(app), "content_type": call.content_type}
+    if call.body_of is not None:
+        return {"json": call.body_of(app)}
+    return {"json": call.make_body() if call.make_body else call.body}
 
 
 def test_checker_helpers_see_a_missing_route(app, spec):
