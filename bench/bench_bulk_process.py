@@ -48,7 +48,6 @@ def fresh_app(workdir: Path, pg_base: str) -> tuple[Any, Callable[[], None]]:
     from flask_migrate import upgrade
     from sqlalchemy import create_engine, text
 
-    from infra.database import db
     from portal.app import create_app
 
     drop: Callable[[], None] = lambda: None  # noqa: E731

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, true, update
 from sqlalchemy.orm import Session
 
 from ..models import Notification, OutboxMessage, User, utcnow
@@ -146,29 +146,64 @@ def _connect(smtp: Smtp, timeout: float) -> smtplib.SMTP:
 
 
 def deliver(session: Session, smtp: Smtp, *, batch: int = 200, timeout: float = 15) -> Delivery:
-    """Send the outbox's unsent emails over one SMTP connection, recording each attempt."""
-    waiting = list(
-        session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
-            .order_by(OutboxMessage.id)
-            .limit(batch)
-        )
-    )
-    if not smtp.sends or not waiting:
-        return Delivery(0, 0, len(waiting))
+    """Send the outbox's unsent emails over one SMTP connection per batch of `batch`, until none
+    is left that has attempts to spare, recording every attempt and its error."""
+    if not smtp.sends:
+        return Delivery(0, 0, _waiting(session))
     sent = failed = 0
+    tried: set[int] = set()
+    while True:
+        waiting = list(
+            session.scalars(
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.sent_at.is_(None),
+                    OutboxMessage.attempts < MAX_ATTEMPTS,
+                    OutboxMessage.id.not_in(tried) if tried else true(),
+                )
+                .order_by(OutboxMessage.id)
+                .limit(batch)
+            )
+        )
+        if not waiting:
+            break
+        tried.update(m.id for m in waiting)
+        done, errors = _send_batch(session, smtp, waiting, timeout)
+        sent, failed = sent + done, failed + errors
+        if done == 0 and errors == len(waiting):
+            break  # the server is unreachable or refuses us: try again on the next run
+    return Delivery(sent, failed, _waiting(session))
+
+
+def _waiting(session: Session) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
+        )
+        or 0
+    )
+
+
+def _send_batch(
+    session: Session, smtp: Smtp, waiting: list[OutboxMessage], timeout: float
+) -> tuple[int, int]:
+    """Send `waiting` over one connection: (sent, failed). A failure to connect or log in
+    counts as a failed attempt of every message; one message's failure, of that message."""
+    where = f"{smtp.host}:{smtp.port}"
     try:
         client = _connect(smtp, timeout)
     except (OSError, smtplib.SMTPException) as exc:
-        for message in waiting:
-            message.attempts += 1
-            message.last_error = f"cannot reach {smtp.host}:{smtp.port}: {exc}"[:500]
-        session.commit()
-        return Delivery(0, len(waiting), len(waiting))
-    with client:
+        return _all_failed(session, waiting, f"cannot reach {where}: {exc}")
+    try:
         if smtp.username:
             client.login(smtp.username, smtp.password)
+    except (OSError, smtplib.SMTPException) as exc:
+        client.close()
+        return _all_failed(session, waiting, f"{where} refused the login: {exc}")
+    sent = failed = 0
+    try:
         for message in waiting:
             email = EmailMessage()
             email["From"] = smtp.sender
@@ -178,11 +213,24 @@ def deliver(session: Session, smtp: Smtp, *, batch: int = 200, timeout: float = 
             message.attempts += 1
             try:
                 client.send_message(email)
-            except smtplib.SMTPException as exc:
-                message.last_error = str(exc)[:500]
+            except (OSError, smtplib.SMTPException) as exc:
+                message.last_error = str(exc)[:500] or type(exc).__name__
                 failed += 1
             else:
                 message.sent_at, message.last_error = utcnow(), None
                 sent += 1
             session.commit()
-    return Delivery(sent, failed, len(waiting) - sent)
+    finally:
+        try:
+            client.quit()
+        except (OSError, smtplib.SMTPException):
+            client.close()
+    return sent, failed
+
+
+def _all_failed(session: Session, waiting: list[OutboxMessage], error: str) -> tuple[int, int]:
+    for message in waiting:
+        message.attempts += 1
+        message.last_error = error[:500]
+    session.commit()
+    return 0, len(waiting)

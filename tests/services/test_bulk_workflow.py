@@ -141,11 +141,11 @@ def test_check_records_the_plan_and_a_preview_against_the_current_entries(app, r
 
 def test_a_file_with_errors_is_refused_with_every_finding_and_nothing_staged(app, rsp_world):
     bad = (
-        "tld,domain_name,roles,ip_acl\n"
-        "alpha,ok.rsp.example,mosapi-slam,192.0.2.0/24\n"
-        "beta,b.rsp.example,mosapi-slam,192.0.2.0/24\n"  # operator B's, not RSP One's
-        "alpha,bad_name,mosapi-slam,192.0.2.1/24\n"
-    ).encode()
+        b"tld,domain_name,roles,ip_acl\n"
+        b"alpha,ok.rsp.example,mosapi-slam,192.0.2.0/24\n"
+        b"beta,b.rsp.example,mosapi-slam,192.0.2.0/24\n"  # operator B's, not RSP One's
+        b"alpha,bad_name,mosapi-slam,192.0.2.1/24\n"
+    )
     with app.app_context():
         upload = checked(bad)
         assert upload.status == UploadStatus.INVALID
@@ -219,7 +219,7 @@ def test_submit_needs_the_whole_attestation_and_then_stages_and_notifies(app, rs
         ) < timedelta(seconds=1)
         # Nothing is loaded yet.
         assert entries("alpha") == ["keep.rsp.example", "old.rsp.example"]
-        # One notification per operator user: A gets one for alpha and gamma, C's two users one each.
+        # One notification per operator user: A one for alpha and gamma, C's two users one each.
         assert len(inbox_subjects("a@operator-a.example")) == 1
         assert len(inbox_subjects("c1@operator-c.example")) == 1
         assert len(inbox_subjects("c2@operator-c.example")) == 1
@@ -441,7 +441,7 @@ def test_icann_staff_load_or_cancel_by_hand(app, rsp_world):
 
 def test_one_upload_per_rsp_until_icann_staff_allow_another(app, rsp_world):
     second = (
-        "tld,domain_name,roles,ip_acl\ngamma,g2.rsp.example,mosapi-slam,192.0.2.0/24\n".encode()
+        b"tld,domain_name,roles,ip_acl\ngamma,g2.rsp.example,mosapi-slam,192.0.2.0/24\n"
     )
     with app.app_context():
         first = submitted()
