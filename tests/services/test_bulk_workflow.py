@@ -440,9 +440,7 @@ def test_icann_staff_load_or_cancel_by_hand(app, rsp_world):
 
 
 def test_one_upload_per_rsp_until_icann_staff_allow_another(app, rsp_world):
-    second = (
-        b"tld,domain_name,roles,ip_acl\ngamma,g2.rsp.example,mosapi-slam,192.0.2.0/24\n"
-    )
+    second = b"tld,domain_name,roles,ip_acl\ngamma,g2.rsp.example,mosapi-slam,192.0.2.0/24\n"
     with app.app_context():
         first = submitted()
         # gamma's change is still open: a second upload naming it is refused at check time.
