@@ -7,11 +7,13 @@ every third TLD has one entry's roles and prefixes edited, every fifth lacks its
 every seventh has an extra entry the file drops, every eleventh has no entries yet.
 
 Timed in process, `--rounds` times after one untimed round (median and max): `parse_bulk`,
-`validate_bulk` (every TLD known and the uploader's), `preview` against that configuration, and
-the three together. Peak memory is measured in a separate round under tracemalloc (which slows
-Python down, so it is not timed): the peak of Python allocations above what was held before,
-with the file's bytes already in memory. Staging and loading the plan into the database come
-with the services and are not measured here.
+`validate_bulk` (every TLD known and the uploader's), `preview` against that configuration,
+validation and preview together (the work of checking an upload), and the three together.
+The load average is printed before and after, as the figures depend on it. Peak memory is
+measured in a separate round under tracemalloc (which slows Python down, so it is not timed):
+the peak of Python allocations above what was held before, with the file's bytes already in
+memory. Staging and loading the plan into the database come with the services and are not
+measured here (bench/bench_bulk_process.py).
 
     python bench/bench_bulk.py [--rounds N] [--tlds N]
 """
@@ -23,6 +25,7 @@ import csv
 import gc
 import io
 import json
+import os
 import platform
 import statistics
 import sys
@@ -116,7 +119,8 @@ def run(data: bytes, tlds: set[str], current: dict[str, Any]) -> tuple[dict[str,
     assert isinstance(plan, BulkPlan), [str(f) for f in checked.errors[:5]]
     result = preview(plan, current)
     t3 = time.perf_counter()
-    return {"parse": t1 - t0, "validate": t2 - t1, "preview": t3 - t2, "total": t3 - t0}, result
+    times = {"parse": t1 - t0, "validate": t2 - t1, "preview": t3 - t2}
+    return {**times, "validate+preview": t3 - t1, "total": t3 - t0}, result
 
 
 def peak_bytes(step: Callable[[], Any]) -> int:
@@ -128,6 +132,10 @@ def peak_bytes(step: Callable[[], Any]) -> int:
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     return peak - base
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main() -> None:
@@ -144,7 +152,7 @@ def main() -> None:
     rows = sum(len(e) for e in file_entries.values())
     print(
         f"python {platform.python_version()} on {platform.machine()}, "
-        f"{len(names):,} TLDs, {rows:,} rows, {args.rounds} rounds"
+        f"{len(names):,} TLDs, {rows:,} rows, {args.rounds} rounds; load average {load()}"
     )
     for fmt, data in files.items():
         _, result = run(data, known, current)  # untimed: warms caches, checks the answer
@@ -152,10 +160,10 @@ def main() -> None:
         peak = peak_bytes(lambda data=data: run(data, known, current))
         t = result.totals
         print(f"\n{fmt}: {len(data):,} bytes ({len(data) / 1024 / 1024:.2f} MiB)")
-        for step in ("parse", "validate", "preview", "total"):
+        for step in ("parse", "validate", "preview", "validate+preview", "total"):
             values = [s[step] * 1000 for s in samples]
             print(
-                f"  {step:<9} median {statistics.median(values):8.1f} ms"
+                f"  {step:<16} median {statistics.median(values):8.1f} ms"
                 f"   max {max(values):8.1f} ms"
             )
         print(f"  peak memory (tracemalloc, above the file's bytes): {peak / 1024 / 1024:.1f} MiB")
@@ -166,6 +174,7 @@ def main() -> None:
             f"prefixes +{t.prefixes_added:,} -{t.prefixes_removed:,}; access "
             f"+{t.access_gained:,} -{t.access_lost:,}"
         )
+    print(f"\nload average {load()}")
 
 
 if __name__ == "__main__":

@@ -34,6 +34,8 @@ from .validation import (
 )
 
 Format = Literal["csv", "json"]
+# Told (done, total) as work goes on; an exception it raises stops the work.
+Progress = Callable[[int, int], None]
 
 COLUMNS: tuple[str, ...] = ("tld", "domain_name", "roles", "ip_acl")
 SEPARATOR = ";"  # between the roles, and between the prefixes, inside one cell
@@ -42,6 +44,7 @@ MAX_BYTES = 5 * 1024 * 1024  # a suggested upload limit; the full gTLD list at 3
 # domain name, role id or prefix starts with one, so such a cell is refused, never altered.
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@")
 MAX_LISTED = 200  # findings listed per severity; the rest are counted in one more finding
+PROGRESS_EVERY = 250  # rows (validation) or TLDs (preview) between two calls of `progress`
 
 _JSON_TYPES = {"application/json", "text/json"}
 _CSV_TYPES = {"text/csv", "application/csv", "text/plain", "application/vnd.ms-excel"}
@@ -529,13 +532,16 @@ def validate_bulk(
     known_tlds: Collection[str],
     may_include: Callable[[str], bool] | Collection[str],
     limits: Limits | None = None,
+    *,
+    progress: Progress | None = None,
 ) -> Checked[BulkPlan]:
     """Check every row of a parsed file and group the rows per TLD.
 
     `known_tlds`: the TLD names (A-labels) the harness has (a mapping's keys will do);
     `may_include`: the TLDs the uploader may configure, as a set or a test; `limits`: the same
-    per-TLD and per-entry ceilings as every other edit. The plan is None when any finding is
-    an error; all findings (the parser's too) are listed, in the order of the file."""
+    per-TLD and per-entry ceilings as every other edit; `progress`: told (rows checked, rows)
+    every `PROGRESS_EVERY` rows and once at the end. The plan is None when any finding is an
+    error; all findings (the parser's too) are listed, in the order of the file."""
     limits = limits or Limits()
     allowed = may_include if callable(may_include) else may_include.__contains__
     findings: list[BulkFinding] = list(parsed.findings)
@@ -544,7 +550,10 @@ def validate_bulk(
     grouped: dict[str, list[tuple[Entry, BulkRow]]] = {}
     first_seen: dict[tuple[str, str], BulkRow] = {}
     may: dict[str, bool] = {}
-    for row in parsed.rows:
+    total = len(parsed.rows)
+    for done, row in enumerate(parsed.rows):
+        if progress and done and done % PROGRESS_EVERY == 0:
+            progress(done, total)
         refused = {c: f for c in COLUMNS if (f := _formula(row, c)) is not None}
         findings.extend(refused.values())
         tld: str | None = None
@@ -586,6 +595,8 @@ def validate_bulk(
                 continue
         if tld is not None and name is not None and roles is not None and acl is not None:
             grouped.setdefault(tld, []).append((Entry(name, tuple(roles), tuple(acl)), row))
+    if progress:
+        progress(total, total)
     for tld, rows in unknown.items():
         findings.append(
             BulkFinding(
@@ -711,6 +722,9 @@ def _tld_preview(tld: str, before: list[Entry], after: Sequence[Entry]) -> TldPr
     old = {e.domain_name: e for e in before}
     new = {e.domain_name: e for e in after}
     changed = [c for name in new.keys() & old.keys() if (c := _entry_change(old[name], new[name]))]
+    # A name whose entry is the same on both sides adds no line; dropping it from both (every
+    # entry of that name, as describe_changes keeps a name's last one) leaves the others' lines.
+    same = {name for name in new.keys() & old.keys() if old[name] == new[name]}
     return TldPreview(
         tld=tld,
         added=tuple(e for e in after if e.domain_name not in old),
@@ -719,8 +733,8 @@ def _tld_preview(tld: str, before: list[Entry], after: Sequence[Entry]) -> TldPr
         unchanged=len(new.keys() & old.keys()) - len(changed),
         lines=tuple(
             describe_changes(
-                {"entries": [e.as_dict() for e in before]},
-                {"entries": [e.as_dict() for e in after]},
+                {"entries": [e.as_dict() for e in before if e.domain_name not in same]},
+                {"entries": [e.as_dict() for e in after if e.domain_name not in same]},
             )
         ),
         access=_access(before, after),
@@ -735,13 +749,21 @@ def _access(before: Sequence[Entry], after: Sequence[Entry]) -> AccessChanges:
     return access_changes([e for e in before if e not in kept], [e for e in after if e not in kept])
 
 
-def preview(plan: BulkPlan, current: Mapping[str, Any]) -> Preview:
+def preview(
+    plan: BulkPlan, current: Mapping[str, Any], *, progress: Progress | None = None
+) -> Preview:
     """What loading `plan` would change, per TLD of the plan, against `current` (per TLD its
-    entries: a snapshot, entry objects or `Entry` values; a TLD missing has none)."""
-    tlds = tuple(
-        _tld_preview(tld, _as_entries(current.get(tld)), entries)
-        for tld, entries in plan.entries.items()
-    )
+    entries: a snapshot, entry objects or `Entry` values; a TLD missing has none).
+    `progress` is told (TLDs compared, TLDs) every `PROGRESS_EVERY` TLDs and once at the end."""
+    total = len(plan.entries)
+    previews: list[TldPreview] = []
+    for tld, entries in plan.entries.items():
+        if progress and previews and len(previews) % PROGRESS_EVERY == 0:
+            progress(len(previews), total)
+        previews.append(_tld_preview(tld, _as_entries(current.get(tld)), entries))
+    if progress:
+        progress(total, total)
+    tlds = tuple(previews)
     totals = Totals(
         tlds=len(tlds),
         tlds_changed=sum(t.changes for t in tlds),

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .roles import ROLE_IDS
-from .validation import Entry
+from .validation import Entry, Span, canonical_span, span_of
 
 
 def _entries(doc: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
@@ -62,8 +62,6 @@ def describe_changes(before: dict[str, Any] | None, after: dict[str, Any] | None
 
 # --------------------------------------------------------------------------- access
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
 
 @dataclass(frozen=True, order=True)
 class AccessChange:
@@ -87,39 +85,48 @@ class AccessChanges:
         return not self.gained and not self.lost
 
 
-def _grants(entries: Iterable[Entry]) -> dict[tuple[str, str], list[Network]]:
-    out: dict[tuple[str, str], list[Network]] = {}
+def _span(text: str, seen: dict[str, Span]) -> Span:
+    span = seen.get(text)
+    if span is None:
+        span = canonical_span(text) or span_of(ipaddress.ip_network(text, strict=False))
+        seen[text] = span
+    return span
+
+
+def _grants(entries: Iterable[Entry], seen: dict[str, Span]) -> dict[tuple[str, str], list[Span]]:
+    out: dict[tuple[str, str], list[Span]] = {}
     for entry in entries:
-        nets = [ipaddress.ip_network(p, strict=False) for p in entry.ip_acl]
+        spans = [_span(p, seen) for p in entry.ip_acl]
         for role in entry.roles:
-            out.setdefault((entry.domain_name, role), []).extend(nets)
+            out.setdefault((entry.domain_name, role), []).extend(spans)
     return out
 
 
-def _collapsed(nets: list[Network]) -> list[Network]:
-    out: list[Network] = []
-    for version in (4, 6):
-        same = [n for n in nets if n.version == version]
-        out.extend(ipaddress.collapse_addresses(same))  # type: ignore[arg-type]
-    return out
+def _union(spans: list[Span]) -> list[tuple[int, int, int]]:
+    """The addresses of `spans` as (version, first, last) runs, adjacent and overlapping joined."""
+    runs: list[tuple[int, int, int]] = []
+    for version, first, last in sorted((s.version, s.first, s.last) for s in spans):
+        if runs and runs[-1][0] == version and first <= runs[-1][2] + 1:
+            if last > runs[-1][2]:
+                runs[-1] = (version, runs[-1][1], last)
+        else:
+            runs.append((version, first, last))
+    return runs
 
 
-def _uncovered(
-    key: tuple[str, str], nets: list[Network], other: list[Network]
-) -> list[AccessChange]:
-    """The prefixes of `nets` not wholly inside the union of `other`."""
-    union = _collapsed(other)
+def _uncovered(key: tuple[str, str], spans: list[Span], other: list[Span]) -> list[AccessChange]:
+    """The prefixes of `spans` not wholly inside the union of `other`."""
+    union = _union(other)
     out = []
-    for net in dict.fromkeys(nets):
-        same = [o for o in union if o.version == net.version]
-        if any(net.subnet_of(o) for o in same):  # type: ignore[arg-type]
+    for net in dict.fromkeys(spans):
+        if any(v == net.version and f <= net.first and net.last <= t for v, f, t in union):
             continue
         inside = tuple(
-            str(o)
+            o.text
             for o in other
-            if o.version == net.version and o.subnet_of(net)  # type: ignore[arg-type]
+            if o.version == net.version and net.first <= o.first and o.last <= net.last
         )
-        out.append(AccessChange(key[0], key[1], str(net), tuple(dict.fromkeys(inside))))
+        out.append(AccessChange(key[0], key[1], net.text, tuple(dict.fromkeys(inside))))
     return out
 
 
@@ -127,7 +134,8 @@ def access_changes(before: Iterable[Entry], after: Iterable[Entry]) -> AccessCha
     """Which (domain name, role, prefix) combinations gain or lose access from `before` to
     `after`. A prefix counts as gained unless every address in it had the role through the
     same domain name before, and as lost unless every address in it keeps it."""
-    old, new = _grants(before), _grants(after)
+    seen: dict[str, Span] = {}
+    old, new = _grants(before, seen), _grants(after, seen)
     gained: list[AccessChange] = []
     lost: list[AccessChange] = []
     rank = {role: i for i, role in enumerate(ROLE_IDS)}

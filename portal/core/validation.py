@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
+import struct
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, NamedTuple, TypeVar
 
 import idna
 
@@ -292,17 +295,17 @@ def validate_prefix_list(
     if not isinstance(raws, list | tuple):
         return Checked(None, [Finding(fld, "The access list must be a list of prefixes.")])
     findings: list[Finding] = []
-    nets: list[Network] = []
+    spans: list[Span] = []
     for i, raw in enumerate(raws):
-        checked = validate_prefix(raw, f"{fld}[{i}]")
-        findings.extend(checked.findings)
-        if checked.value is not None:
-            nets.append(checked.value)
+        span, found = _checked_span(raw, fld, i)
+        findings.extend(found)
+        if span is not None:
+            spans.append(span)
     if required and not raws:
         findings.append(
             Finding(fld, "Add at least one IP prefix: without one no client can use this entry.")
         )
-    kept = _collapse(nets, fld, findings)
+    kept = _collapse(spans, fld, findings)
     if len(kept) > limits.max_prefixes_per_entry:
         findings.append(
             Finding(
@@ -312,29 +315,167 @@ def validate_prefix_list(
         )
     if any(f.severity == "error" for f in findings):
         return Checked(None, findings)
-    return Checked([str(n) for n in kept], findings)
+    return Checked([s.text for s in kept], findings)
 
 
-def _collapse(nets: Sequence[Network], fld: str, findings: list[Finding]) -> list[Network]:
+def _collapse(spans: Sequence[Span], fld: str, findings: list[Finding]) -> list[Span]:
     """Keep input order; remove exact duplicates and prefixes inside a broader one."""
     # Sorting by (version, prefixlen) means every possible container is seen before its subnets.
-    ordered = sorted(range(len(nets)), key=lambda i: (nets[i].version, nets[i].prefixlen, i))
+    ordered = sorted(range(len(spans)), key=lambda i: (spans[i].version, spans[i].prefixlen, i))
     kept_idx: list[int] = []
-    by_version: dict[int, list[Network]] = {4: [], 6: []}
+    by_version: dict[int, list[Span]] = {4: [], 6: []}
     for i in ordered:
-        net = nets[i]
+        span = spans[i]
         container = next(
-            (k for k in by_version[net.version] if net.subnet_of(k)),  # type: ignore[arg-type]
+            (k for k in by_version[span.version] if k.first <= span.first and span.last <= k.last),
             None,
         )
         if container is None:
-            by_version[net.version].append(net)
+            by_version[span.version].append(span)
             kept_idx.append(i)
-        elif container == net:
-            findings.append(Finding(fld, f"{net} was listed twice; kept once.", "note"))
+        elif container == span:
+            findings.append(Finding(fld, f"{span.text} was listed twice; kept once.", "note"))
         else:
-            findings.append(Finding(fld, f"{net} is covered by {container}; removed.", "note"))
-    return [nets[i] for i in sorted(kept_idx)]
+            findings.append(
+                Finding(fld, f"{span.text} is covered by {container.text}; removed.", "note")
+            )
+    return [spans[i] for i in sorted(kept_idx)]
+
+
+# --------------------------------------------------------------------------- prefixes as integers
+
+
+class Span(NamedTuple):
+    """A prefix as integers (first and last address, length) with its text as `str()` of its
+    `ipaddress` network. Equal networks have equal spans."""
+
+    version: int
+    first: int
+    last: int
+    prefixlen: int
+    text: str
+
+
+def span_of(net: Network) -> Span:
+    first = int(net.network_address)
+    return Span(net.version, first, first + net.num_addresses - 1, net.prefixlen, str(net))
+
+
+_PREFIXLENS = {str(n): n for n in range(129)}
+
+
+def _v6_text(packed: bytes) -> str:
+    """An IPv6 address as `ipaddress` writes it: lower-case hex groups, the first longest run
+    of two or more zero groups as “::”."""
+    groups = [f"{g:x}" for g in struct.unpack(">8H", packed)]
+    best_start, best_len, start, length = -1, 1, -1, 0
+    for i, group in enumerate(groups):
+        if group == "0":
+            if length == 0:
+                start = i
+            length += 1
+            if length > best_len:
+                best_start, best_len = start, length
+        else:
+            length = 0
+    if best_start < 0:
+        return ":".join(groups)
+    end = best_start + best_len
+    return ":".join(groups[:best_start]) + "::" + ":".join(groups[end:])
+
+
+def canonical_span(text: str) -> Span | None:
+    """The span of a prefix or address written exactly as `ipaddress` writes it, without host
+    bits (“192.0.2.0/24”, “2001:db8::/48”, “198.51.100.7”); None for any other text, which
+    `ipaddress` must then read. IPv6 addresses in ::/16 are left to it too: how it writes
+    IPv4-mapped addresses depends on the Python version."""
+    address, slash, length = text.partition("/")
+    prefixlen = _PREFIXLENS.get(length) if slash else None
+    if slash and prefixlen is None:
+        return None
+    try:
+        if ":" in address:
+            packed = socket.inet_pton(socket.AF_INET6, address)
+            if packed[0] == packed[1] == 0 or _v6_text(packed) != address:
+                return None
+            version, bits = 6, 128
+        else:
+            packed = socket.inet_pton(socket.AF_INET, address)
+            if ".".join(map(str, packed)) != address:
+                return None
+            version, bits = 4, 32
+    except (OSError, ValueError):  # not an address (ValueError: NUL, non-ASCII)
+        return None
+    if prefixlen is None:
+        prefixlen = bits
+    elif prefixlen > bits:
+        return None
+    first = int.from_bytes(packed, "big")
+    size = 1 << (bits - prefixlen)
+    if first & (size - 1):
+        return None
+    return Span(version, first, first + size - 1, prefixlen, text if slash else f"{text}/{bits}")
+
+
+def _merged(networks: Iterable[str]) -> dict[int, tuple[list[int], list[int]]]:
+    """Per version the sorted starts and ends of the networks' union, adjacent ones joined."""
+    out: dict[int, tuple[list[int], list[int]]] = {}
+    for version in (4, 6):
+        spans = sorted(
+            (s.first, s.last)
+            for s in (span_of(ipaddress.ip_network(n)) for n in networks)
+            if s.version == version
+        )
+        starts: list[int] = []
+        ends: list[int] = []
+        for first, last in spans:
+            if ends and first <= ends[-1] + 1:
+                ends[-1] = max(ends[-1], last)
+            else:
+                starts.append(first)
+                ends.append(last)
+        out[version] = (starts, ends)
+    return out
+
+
+# Where any of ipaddress's loopback, private, reserved, link-local or multicast tests can hold,
+# on this Python or a later one (a superset: a test compares it with the stdlib's own lists).
+# A prefix wholly outside it draws no warning about its address space, so it needs no test.
+SPECIAL_SPACE = (
+    *("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16"),
+    *("172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16"),
+    *("198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/3"),
+    # Everything but 2000::/3 is reserved, private or multicast; inside it 2001::/23 and the
+    # documentation prefixes are private, and later Pythons add 2002::/16 and 3fff::/20.
+    *("::/3", "4000::/2", "8000::/1", "2001::/16", "2002::/16", "3fff::/16"),
+)
+_SPECIAL = _merged(SPECIAL_SPACE)
+_BROAD = {4: BROAD_IPV4_PREFIXLEN, 6: BROAD_IPV6_PREFIXLEN}
+
+
+def _plain(span: Span) -> bool:
+    """Whether `validate_prefix` finds nothing to say of this prefix's size or address space."""
+    if span.prefixlen < _BROAD[span.version]:
+        return False
+    starts, ends = _SPECIAL[span.version]
+    i = bisect_right(starts, span.last)
+    return i == 0 or ends[i - 1] < span.first
+
+
+def _checked_span(raw: Any, fld: str, index: int) -> tuple[Span | None, list[Finding]]:
+    """`validate_prefix` for one prefix of a list, as a span. A prefix written as `ipaddress`
+    writes it, of ordinary size and in ordinary address space (most of any real list) is
+    read without building a network: it draws no finding but the bare address's note."""
+    if isinstance(raw, str):
+        text = raw.strip()
+        span = canonical_span(text)
+        if span is not None and _plain(span):
+            if "/" in text:
+                return span, []
+            note = f"{text} taken as the single address {span.text}."
+            return span, [Finding(f"{fld}[{index}]", note, "note")]
+    checked = validate_prefix(raw, f"{fld}[{index}]")
+    return (None if checked.value is None else span_of(checked.value)), checked.findings
 
 
 # --------------------------------------------------------------------------- roles

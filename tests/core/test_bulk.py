@@ -21,7 +21,7 @@ from portal.core.bulk import (
     template_csv,
     validate_bulk,
 )
-from portal.core.diff import access_changes
+from portal.core.diff import access_changes, describe_changes
 from portal.core.roles import ROLE_IDS
 from portal.core.validation import Entry, Limits, validate_entries
 
@@ -627,3 +627,36 @@ def test_preview_access_is_access_changes_of_the_whole_lists(before, after) -> N
         return (e.domain_name, frozenset(e.roles), frozenset(e.ip_acl))
 
     assert tld.changes == ({same(e) for e in before} != {same(e) for e in after})
+
+
+# The current configuration may name an entry twice; describe_changes keeps the last one.
+current_entries = st.lists(
+    st.builds(
+        Entry,
+        st.sampled_from(["a.example", "b.example", "c.example", "d.example"]),
+        st.lists(st.sampled_from(ROLE_IDS[:3]), min_size=1, max_size=3, unique=True).map(
+            lambda rs: tuple(r for r in ROLE_IDS if r in rs)
+        ),
+        st.lists(
+            st.sampled_from(["10.0.0.0/8", "10.1.0.0/16", "192.0.2.0/24", "2001:db8::/32"]),
+            min_size=1,
+            max_size=3,
+            unique=True,
+        ).map(tuple),
+    ),
+    max_size=5,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(current_entries, small_entries, st.booleans())
+def test_preview_lines_are_describe_changes_of_the_whole_lists(before, after, reuse) -> None:
+    assume(after)
+    if reuse:  # most entries of a real file are the current ones
+        after = list({e.domain_name: e for e in [*before, *after]}.values())
+    plan = BulkPlan({"example": tuple(after)})
+    (tld,) = preview(plan, {"example": before}).tlds
+    whole = describe_changes(
+        {"entries": [e.as_dict() for e in before]}, {"entries": [e.as_dict() for e in after]}
+    )
+    assert list(tld.lines) == whole
