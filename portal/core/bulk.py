@@ -610,8 +610,8 @@ def validate_bulk(
         findings.append(
             BulkFinding(
                 "tld",
-                f".{tld} is not one of your TLDs: you can configure only the TLDs your "
-                f"organisation is registry operator or RSP of record for{_rows(rows)}.",
+                f".{tld} is not one of your TLDs: a bulk file may include only the TLDs your "
+                f"organisation is RSP of record for{_rows(rows)}.",
                 line=rows[0].line,
                 entry=rows[0].entry,
             )

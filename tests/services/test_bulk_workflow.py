@@ -152,7 +152,8 @@ def test_a_file_with_errors_is_refused_with_every_finding_and_nothing_staged(app
         where = {(f["line"], f["column"]) for f in upload.findings if f["severity"] == "error"}
         assert (3, "tld") in where and (4, "domain_name") in where and (4, "ip_acl") in where
         beta = next(f for f in upload.findings if f["line"] == 3)
-        assert "RSP of record" in beta["message"]
+        assert beta["message"].startswith(".beta is not one of your TLDs")
+        assert "RSP of record" in beta["message"] and "registry operator" not in beta["message"]
         assert upload.plan is None
         with pytest.raises(Invalid):
             bulk_uploads.submit(
