@@ -58,6 +58,17 @@ def stage(app: Flask, staging: Staging) -> Future[None]:
     )
 
 
+def resume(app: Flask) -> list[int]:
+    """At start: make ready again what was being staged when the portal stopped, and check
+    again what was being checked (the ids queued). One portal process per database: a second
+    one starting would take over the first one's running work."""
+    with app.app_context():
+        ids = bulk_background.interrupted(db.session)
+    for upload_id in ids:
+        check(app, upload_id)
+    return ids
+
+
 def shutdown(app: Flask, wait: bool = True) -> None:
     """Let the running jobs finish (or not) and drop the pool; the next job starts a new one."""
     with _lock:

@@ -72,6 +72,11 @@ def serve_command(which: str | None, host: str | None, port: int | None) -> None
     workers = app.config["MOCK_WORKERS"] if which != "portal" else 1
     children = _fork_mock_workers(app, which, host, port, workers)
     servers = build_servers(app, which, host, port, reuse_port=workers > 1)
+    if which in (None, "portal"):
+        from portal.bulk.jobs import resume
+
+        if resumed := resume(app):
+            click.echo(f"checking again {len(resumed)} interrupted bulk upload(s)", err=True)
     for server in servers:
         scheme = "https" if server.ssl_adapter else "http"
         click.echo(

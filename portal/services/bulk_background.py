@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..core.validation import Limits
@@ -21,6 +21,31 @@ UNEXPECTED_STAGE = (
     "Submitting stopped on an unexpected error, so nothing was staged. Submit again; if it "
     "stops again, tell ICANN staff."
 )
+
+
+INTERRUPTED_STAGE = (
+    "The portal stopped while this upload was being submitted, so nothing was staged. Submit again."
+)
+
+
+def interrupted(session: Session) -> list[int]:
+    """After the portal restarts, the work its threads had not finished: an upload left
+    staging is ready again (staging is one transaction, so none of it was staged), and the
+    uploads left checking are returned, oldest first, to be checked again."""
+    session.execute(
+        update(BulkUpload)
+        .where(BulkUpload.status == UploadStatus.STAGING)
+        .values(status=UploadStatus.READY, phase="Checked", error=INTERRUPTED_STAGE)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return list(
+        session.scalars(
+            select(BulkUpload.id)
+            .where(BulkUpload.status == UploadStatus.CHECKING)
+            .order_by(BulkUpload.id)
+        )
+    )
 
 
 def check(session: Session, upload_id: int, limits: Limits) -> None:
