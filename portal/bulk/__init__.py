@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("bulk", __name__, url_prefix="/bulk")
 
-from . import views  # noqa: E402,F401
+from . import changes, views  # noqa: E402,F401

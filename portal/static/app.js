@@ -14,9 +14,11 @@ document.addEventListener("click", (event) => {
 // saved change updates out of band. A form there carries the version it was rendered with
 // (what a post without JavaScript sends); under HTMX the page's current version takes its
 // place, so the version travels once and a change saved meanwhile from this page is no
-// conflict.
+// conflict. A form marked data-version-shown (accepting a bulk change) keeps its own: it names
+// the configuration the change's difference was shown against, which is what is accepted.
 document.addEventListener("htmx:configRequest", (event) => {
   const current = document.getElementById("tld-version");
   const params = event.detail.parameters;
+  if (event.detail.elt.closest("[data-version-shown]")) return;
   if (current && params.has("version")) params.set("version", current.value);
 });

@@ -99,6 +99,15 @@ API_ROUTES = [
 ]
 
 
+# TLD routes whose rule is not "who may manage the TLD", proven by tests of their own: a bulk
+# upload's change is answered by the TLD's registry operator (accept, object) or ICANN staff
+# (load, cancel), never by the RSP that may manage the TLD.
+OWN_RULE = {
+    f"/bulk/uploads/<int:upload_id>/tlds/{{t}}/{how}": "tests/web/test_bulk_answers.py"
+    for how in ("accept", "object", "load", "cancel")
+}
+
+
 def _naming(body, tld: str):
     """A body whose TLD is "{t}" names the TLD under test."""
     if not isinstance(body, dict):
@@ -261,4 +270,4 @@ def test_matrix_covers_every_tld_route(app):
             path = path.replace("<int:entry_id>", "{e}")
             path = path.replace("<int:decision_id>", "{d}")
             registered.add(path.replace("<int:submission_id>", "{s}"))
-    assert registered == covered
+    assert registered - OWN_RULE.keys() == covered
