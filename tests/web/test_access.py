@@ -103,7 +103,11 @@ API_ROUTES = [
 # upload's change is answered by the TLD's registry operator (accept, object) or ICANN staff
 # (load, cancel), never by the RSP that may manage the TLD.
 OWN_RULE = {
-    f"/bulk/uploads/<int:upload_id>/tlds/{{t}}/{how}": "tests/web/test_bulk_answers.py"
+    f"{prefix}/<int:upload_id>/tlds/{{t}}/{how}": proof
+    for prefix, proof in (
+        ("/bulk/uploads", "tests/web/test_bulk_answers.py"),
+        ("/api/v1/bulk-uploads", "tests/api/test_bulk_api.py"),
+    )
     for how in ("accept", "object", "load", "cancel")
 }
 
