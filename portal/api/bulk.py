@@ -19,6 +19,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from infra.config import limits
 from infra.database import db
 
+from ..bulk.delivery import deliver_in_background
 from ..core.bulk import BulkFinding
 from ..core.validation import Finding
 from ..models import BulkTldChange, BulkUpload, UploadStatus
@@ -240,7 +241,7 @@ def _submit(upload: BulkUpload, attest: Any, name: Any, title: Any) -> BulkUploa
             403, "forbidden", f"Only the users of {upload.organisation.name} can submit its upload."
         )
     try:
-        return bulk_uploads.submit(
+        staged = bulk_uploads.submit(
             db.session,
             upload,
             user,
@@ -250,6 +251,8 @@ def _submit(upload: BulkUpload, attest: Any, name: Any, title: Any) -> BulkUploa
             notice_days=current_app.config["BULK_NOTICE_DAYS"],
             portal_url=_portal_url(),
         )
+        deliver_in_background()
+        return staged
     except Forbidden as exc:
         raise ApiError(403, "forbidden", _messages(exc)) from exc
     except Invalid as exc:
@@ -401,9 +404,11 @@ def bulk_upload_file(upload_id: int) -> Response:
 
 @contextmanager
 def _answering(change: BulkTldChange) -> Iterator[None]:
-    """A service's refusal of an answer as the API's: 403, 409 or 422."""
+    """A service's refusal of an answer as the API's: 403, 409 or 422; after an answer, the
+    emails it queued are sent when SMTP is configured."""
     try:
         yield
+        deliver_in_background()
     except Forbidden as exc:
         raise ApiError(403, "forbidden", _messages(exc)) from exc
     except Conflict as exc:

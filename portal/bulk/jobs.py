@@ -18,6 +18,7 @@ from infra.database import db
 
 from ..services import bulk_background
 from ..services.bulk_uploads import Staging
+from .delivery import deliver_in_background
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +55,14 @@ def check(app: Flask, upload_id: int) -> Future[None]:
 def stage(app: Flask, staging: Staging) -> Future[None]:
     """Stage a claimed submit in the background."""
     return _pool(app).submit(
-        _run, app, "staging", staging.upload_id, lambda s: bulk_background.stage(s, staging)
+        _run, app, "staging", staging.upload_id, lambda s: _stage_and_tell(s, staging)
     )
+
+
+def _stage_and_tell(session: Session, staging: Staging) -> None:
+    """Stage, then send the registry operators' emails when SMTP is configured."""
+    if bulk_background.stage(session, staging) is None:
+        deliver_in_background()
 
 
 def resume(app: Flask) -> list[int]:

@@ -18,6 +18,7 @@ from portal.core.validation import Limits
 from portal.models import BulkTldChange, BulkUpload, Notification, Tld
 from portal.services import bulk_uploads, configuration, directory
 from tests.helpers import PASSWORD, api_token
+from tests.smtp_server import SmtpServer
 
 API = "/api/v1"
 UPLOADS = f"{API}/bulk-uploads"
@@ -619,3 +620,19 @@ def test_a_signed_in_page_posts_with_the_csrf_token(app, client, tok, login):
     assert answer.status_code == 200 and answer.get_json()["status"] == "objected"
     # Reading needs no token.
     assert operator.get(f"{UPLOADS}/{uid}").status_code == 200
+
+
+def test_with_smtp_set_the_staged_and_answered_changes_are_emailed(app, client, tok):
+    """Submitting tells each registry operator by email, objecting tells the RSP, as soon as
+    SMTP is configured (a real SMTP server on loopback)."""
+    with SmtpServer() as server:
+        app.config.update(SMTP_HOST=server.host, SMTP_PORT=server.port, SMTP_SECURITY="none")
+        upload = submitted(client, tok)
+        # One email per registry operator user: A (alpha and gamma) and C (delta).
+        staged = list(server.wait_for(2))
+        assert all("submitted TLS client authentication data" in m["Subject"] for m in staged)
+        assert sorted(m["To"] for m in staged) == sorted([WHO["op_a"], WHO["op_c"]])
+        answer = act(client, tok["op_c"], upload["id"], "delta", "object", {"note": "No"})
+        assert answer.status_code == 200, answer.get_json()
+        objection = [m for m in server.wait_for(3) if m["To"] == WHO["rsp"]]
+        assert objection and "Objection" in objection[0]["Subject"]

@@ -24,6 +24,7 @@ from portal.models import BulkTldChange, BulkUpload, UploadStatus
 from portal.services import bulk_background, bulk_changes, bulk_uploads, directory
 from portal.services import configuration as cfg
 from tests.helpers import HTMX, set_entries
+from tests.smtp_server import SmtpServer
 
 WAIT_SECONDS = 30
 
@@ -666,3 +667,13 @@ def test_every_post_needs_the_csrf_token(app, client, rsp, bulk_world, login):
     assert response.status_code == 400 and status_of(app, upload_id) == UploadStatus.READY
     staff = other_client(app, login, bulk_world.icann)
     assert staff.post("/bulk/allowances", data={"organisation_id": 1}).status_code == 400
+
+
+def test_with_smtp_set_a_submit_emails_each_registry_operator(app, client, rsp, bulk_world):
+    """The staging thread sends the operators' emails once the change is staged."""
+    with SmtpServer() as server:
+        app.config.update(SMTP_HOST=server.host, SMTP_PORT=server.port, SMTP_SECURITY="none")
+        submitted(app, client, uploaded(app, client, rsp, GOOD_CSV))
+        mails = server.wait_for(2)
+        assert sorted(m["To"] for m in mails) == [bulk_world.op_a, bulk_world.op_b]
+        assert all("RSP One submitted" in m["Subject"] for m in mails)
