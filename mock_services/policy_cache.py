@@ -1,8 +1,9 @@
 """What the mocks know of the stored policy, cached in memory and refreshed when it changes.
 
-Per request one small query reads the TLD's version and the harness zone's change counter;
-only when one of them moved is anything reloaded (that TLD's entries and accounts, or the zone),
-by the builders the policy simulator uses too (portal/services/policy.py).
+Per request one small query reads the TLD's version and the change counters (harness zone,
+scenarios, reset); only when one of them moved is anything reloaded (that TLD's entries and
+accounts, or the zone), by the builders the policy simulator uses too
+(portal/services/policy.py).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ _VERSIONS = select(
     select(ChangeCounter.value)
     .where(ChangeCounter.name == Counter.SCENARIO.value)
     .scalar_subquery(),
+    select(ChangeCounter.value).where(ChangeCounter.name == Counter.RESET.value).scalar_subquery(),
 )
 
 
@@ -52,10 +54,16 @@ class PolicyCache:
         self._zone = _Zone(-1, {})
         self._scenarios: dict[str, dict] = {}
         self._scenario_serial = -1
+        self._reset_serial = 0
 
     def versions(self, session: Session, tld: str) -> tuple[int | None, int, int | None]:
         """(TLD version or None, harness zone serial, TLD id) in one round trip."""
         row = session.execute(_VERSIONS, {"tld": tld}).one()
+        if (row[4] or 0) != self._reset_serial:
+            # The harness was emptied: a TLD seeded again may be back at a version number
+            # this cache holds, with other entries.
+            with self._lock:
+                self._policies, self._reset_serial = {}, row[4] or 0
         if (row[3] or 0) != self._scenario_serial:
             self._load_scenarios(session, row[3] or 0)
         return row[0], row[1] or 0, row[2]

@@ -190,7 +190,7 @@ class AuditEvent(Base):
     __tablename__ = "audit_events"
     __table_args__ = (
         Index("ix_audit_events_tld_id_id", "tld_id", "id"),
-        CheckConstraint("channel in ('ui', 'api', 'cli', 'bulk')", name="channel"),
+        CheckConstraint("channel in ('ui', 'api', 'cli', 'bulk', 'seed')", name="channel"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -260,6 +260,9 @@ class Counter(enum.StrEnum):
 
     TLSA = "tlsa"  # the harness zone
     SCENARIO = "scenario"  # the MoSAPI scenarios
+    # The harness was emptied (`tlsauth seed --reset`): every cached TLD policy is stale, even
+    # one whose TLD is back at the same version with other entries.
+    RESET = "reset"
 
 
 class ChangeCounter(Base):

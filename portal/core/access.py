@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection
 
 ICANN = "icann"
+# The kinds of organisation (stored as `models.OrgKind`).
+ORGANISATION_KINDS: tuple[str, ...] = ("registry-operator", "rsp", ICANN)
+REGISTRY_OPERATOR, RSP = ORGANISATION_KINDS[:2]
 
 
 def can_manage(org_kind: str, org_id: int, operator_id: int, rsp_id: int | None) -> bool:

@@ -91,6 +91,18 @@ def describe_key(public_key: Any) -> tuple[str, int | None]:
     return type(public_key).__name__, None
 
 
+def key_type_of(public_key: Any) -> str | None:
+    """The workbench's name for a key's type (ec-p256 …), None for a type it does not make."""
+    if isinstance(public_key, ec.EllipticCurvePublicKey):
+        return {"secp256r1": "ec-p256", "secp384r1": "ec-p384"}.get(public_key.curve.name)
+    if isinstance(public_key, rsa.RSAPublicKey):
+        name = f"rsa-{public_key.key_size}"
+        return name if name in KEY_TYPES else None
+    if isinstance(public_key, ed25519.Ed25519PublicKey):
+        return "ed25519"
+    return None
+
+
 # --------------------------------------------------------------------------- validity
 
 
@@ -148,7 +160,8 @@ def validity(
 # --------------------------------------------------------------------------- issuing
 
 
-def _names(domain_name: Any, extra_sans: Sequence[Any] = ()) -> tuple[str, list[str]]:
+def subject_names(domain_name: Any, extra_sans: Sequence[Any] = ()) -> tuple[str, list[str]]:
+    """A certificate's name and extra subjectAltNames as stored, or WorkbenchError."""
     findings: list[Finding] = []
     checked = validate_domain_name(domain_name)
     findings += checked.errors
@@ -209,7 +222,7 @@ def generate(
         raise _fail("issuer", "issuer is self or harness.")
     if issuer_kind == "harness" and harness is None:
         raise _fail("issuer", "The harness CA is not available.")
-    name, extras = _names(domain_name, extra_sans)
+    name, extras = subject_names(domain_name, extra_sans)
     valid = valid or validity()
     key = pki.new_key(kind)
     if issuer_kind == "harness":
@@ -284,7 +297,7 @@ def sign_csr(data: bytes, valid: Validity, harness: Issuer) -> x509.Certificate:
         names = [str(a.value) for a in csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
     if not names:
         raise _fail("csr", "The CSR names no domain: give it a subjectAltName dNSName or a CN.")
-    name, extras = _names(names[0], names[1:])
+    name, extras = subject_names(names[0], names[1:])
     return issue(public_key, name, valid, harness, extra_sans=extras)
 
 
@@ -459,6 +472,16 @@ def pkcs12_bytes(
     )
     return pkcs12.serialize_key_and_certificates(
         name.encode(), key, cert, list(chain) or None, encryption
+    )
+
+
+def pkcs12_unencrypted(
+    key: PrivateKey, cert: x509.Certificate, chain: Sequence[x509.Certificate], name: str
+) -> bytes:
+    """PKCS#12 without a password, for a file only its owner reads (mode 0600) beside the
+    unencrypted PEM key: read by OpenSSL, curl, Node (Playwright) and Python."""
+    return pkcs12.serialize_key_and_certificates(
+        name.encode(), key, cert, list(chain) or None, serialization.NoEncryption()
     )
 
 

@@ -39,6 +39,7 @@ def describe_changes(before: dict[str, Any] | None, after: dict[str, Any] | None
                 lines.append(f"{name}: {label} added: {', '.join(added)}")
             if removed:
                 lines.append(f"{name}: {label} removed: {', '.join(removed)}")
+    lines += _party_changes(before or {}, after or {})
     b_acl = (before or {}).get("basic_ip_acl")
     a_acl = (after or {}).get("basic_ip_acl")
     if b_acl is not None or a_acl is not None:
@@ -57,6 +58,25 @@ def describe_changes(before: dict[str, Any] | None, after: dict[str, Any] | None
         if a_pw != b_pw:
             change = "removed" if not a_pw else "rotated" if b_pw else "set"
             lines.append(f"Password of {key} {change}")
+    return lines
+
+
+def _party_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """The registry operator and RSP of record, when an event records them."""
+    lines: list[str] = []
+    old_op, new_op = before.get("operator"), after.get("operator")
+    if old_op != new_op and old_op and new_op:
+        lines.append(f"Registry operator changed from {old_op} to {new_op}")
+    if "rsp" in before or "rsp" in after:
+        old_rsp, new_rsp = before.get("rsp"), after.get("rsp")
+        if old_rsp != new_rsp:
+            lines.append(
+                f"RSP of record set to {new_rsp}"
+                if not old_rsp
+                else f"RSP of record removed (was {old_rsp})"
+                if not new_rsp
+                else f"RSP of record changed from {old_rsp} to {new_rsp}"
+            )
     return lines
 
 

@@ -188,6 +188,64 @@ def validate_domain_name(raw: Any, fld: str = "domain_name") -> Checked[str]:
     return Checked(result, findings)
 
 
+def validate_tld_name(raw: Any, fld: str = "tld") -> Checked[str]:
+    """A TLD label, A-label or U-label → lower-case A-label (validated as a name's last label)."""
+    if not isinstance(raw, str):
+        return Checked(None, [Finding(fld, "The TLD must be text, such as example.")])
+    checked = validate_domain_name(f"x.{raw.strip().strip('.')}", fld)
+    if checked.value is None:
+        return Checked(None, checked.errors)
+    if "." in checked.value[2:]:
+        return Checked(None, [Finding(fld, "A TLD is a single label.")])
+    return Checked(checked.value[2:])
+
+
+# --------------------------------------------------------------------------- people and accounts
+
+MIN_USER_PASSWORD = 10
+MIN_BASIC_PASSWORD = 12
+MAX_BASIC_PASSWORD = 128
+# A TLD's HTTP Basic accounts: the registry's `<tld>_ry` and the escrow agent's `<tld>_dea`.
+BASIC_ACCOUNTS: tuple[str, ...] = ("ry", "dea")
+
+
+def validate_email(raw: Any, fld: str = "email") -> Checked[str]:
+    """An email address as users sign in with it: trimmed, lower case."""
+    if not isinstance(raw, str):
+        return Checked(None, [Finding(fld, "The email address must be text.")])
+    email = raw.strip().lower()
+    if "@" not in email or email.startswith("@") or email.endswith("@") or " " in email:
+        return Checked(None, [Finding(fld, f"“{email}” is not an email address.")])
+    return Checked(email)
+
+
+def validate_user_password(password: Any, fld: str = "password") -> list[Finding]:
+    if not isinstance(password, str):
+        return [Finding(fld, "Enter the password as text.")]
+    if len(password) < MIN_USER_PASSWORD:
+        return [Finding(fld, f"Use at least {MIN_USER_PASSWORD} characters.")]
+    return []
+
+
+def validate_basic_password(
+    password: Any, confirm: Any = None, fld: str = "password"
+) -> list[Finding]:
+    out: list[Finding] = []
+    if not isinstance(password, str):
+        out.append(Finding(fld, "Enter the password as text."))
+    elif len(password) < MIN_BASIC_PASSWORD:
+        out.append(Finding(fld, f"Use at least {MIN_BASIC_PASSWORD} characters."))
+    elif len(password) > MAX_BASIC_PASSWORD:
+        out.append(Finding(fld, f"Use at most {MAX_BASIC_PASSWORD} characters."))
+    elif not password.isprintable() or ":" in password:
+        out.append(
+            Finding(fld, "Use printable characters only, without “:” (HTTP Basic splits on it).")
+        )
+    if confirm is not None and confirm != password:
+        out.append(Finding("confirm", "The two passwords differ."))
+    return out
+
+
 # --------------------------------------------------------------------------- IP prefixes
 
 

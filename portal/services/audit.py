@@ -15,8 +15,10 @@ from ..core.diff import describe_changes
 from ..models import AuditEvent, as_utc
 
 # The ways a change reaches a TLD (the audit table's check constraint lists the same).
-Channel = Literal["ui", "api", "cli", "bulk"]
+Channel = Literal["ui", "api", "cli", "bulk", "seed"]
 
+# A TLD's registry operator or RSP of record changed (no version: the mocks' policy has neither).
+SET_PARTIES = "set-parties"
 ZONE_PUBLISHED = "publish-tlsa"
 ZONE_REMOVED = "remove-tlsa"
 # Shown of a record's data in History: enough to tell two records of a rollover apart.

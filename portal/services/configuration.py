@@ -26,6 +26,7 @@ from ..core.validation import (
     Limits,
     check_new_domain,
     split_prefix_text,
+    validate_basic_password,
     validate_domain_name,
     validate_entries,
     validate_entry,
@@ -43,9 +44,6 @@ from ..models import (
 )
 from .audit import Channel, EventSummary, summarise
 from .errors import Conflict, Invalid, NotFound
-
-MIN_BASIC_PASSWORD = 12
-MAX_BASIC_PASSWORD = 128
 
 T = TypeVar("T")
 
@@ -189,12 +187,15 @@ def _change(
     actor: Actor,
     action: str,
     apply: Callable[[], object],
+    *,
+    commit: bool = True,
 ) -> AuditEvent:
-    """Claim the next version, apply the change, record it: one audit event, one commit."""
+    """Claim the next version, apply the change, record it: one audit event, one commit (or,
+    with commit=False, inside the caller's transaction)."""
     before = snapshot(tld)
     _claim_version(session, tld, expected_version)
     apply()
-    return _record(session, tld, actor, action, before)
+    return _record(session, tld, actor, action, before, commit=commit)
 
 
 def _new_row(tld: Tld, entry: Entry) -> TlsClientAuthEntry:
@@ -355,25 +356,6 @@ def remove_entry(
     return Saved(event, [])
 
 
-def validate_basic_password(password: Any, confirm: Any = None) -> list[Finding]:
-    out: list[Finding] = []
-    if not isinstance(password, str):
-        out.append(Finding("password", "Enter the password as text."))
-    elif len(password) < MIN_BASIC_PASSWORD:
-        out.append(Finding("password", f"Use at least {MIN_BASIC_PASSWORD} characters."))
-    elif len(password) > MAX_BASIC_PASSWORD:
-        out.append(Finding("password", f"Use at most {MAX_BASIC_PASSWORD} characters."))
-    elif not password.isprintable() or ":" in password:
-        out.append(
-            Finding(
-                "password", "Use printable characters only, without “:” (HTTP Basic splits on it)."
-            )
-        )
-    if confirm is not None and confirm != password:
-        out.append(Finding("confirm", "The two passwords differ."))
-    return out
-
-
 def set_password(
     session: Session,
     tld: Tld,
@@ -382,6 +364,8 @@ def set_password(
     expected_version: int,
     actor: Actor,
     confirm: Any = None,
+    *,
+    commit: bool = True,
 ) -> Saved:
     if kind not in {k.value for k in AccountKind}:
         raise Invalid([Finding("kind", "Unknown account; choose ry or dea.")])
@@ -404,11 +388,19 @@ def set_password(
         else:
             account.password_hash, account.password_set_at = hashed, utcnow()
 
-    return Saved(_change(session, tld, expected_version, actor, "set-password", store), [])
+    event = _change(session, tld, expected_version, actor, "set-password", store, commit=commit)
+    return Saved(event, [])
 
 
 def set_basic_acl(
-    session: Session, tld: Tld, ip_acl: Any, expected_version: int, actor: Actor, limits: Limits
+    session: Session,
+    tld: Tld,
+    ip_acl: Any,
+    expected_version: int,
+    actor: Actor,
+    limits: Limits,
+    *,
+    commit: bool = True,
 ) -> Saved:
     checked = validate_prefix_list(ip_acl, "basic_ip_acl", limits, required=False)
     acl = _accepted(checked)
@@ -416,5 +408,5 @@ def set_basic_acl(
     def store() -> None:
         tld.basic_ip_acl = acl
 
-    event = _change(session, tld, expected_version, actor, "set-basic-acl", store)
+    event = _change(session, tld, expected_version, actor, "set-basic-acl", store, commit=commit)
     return Saved(event, _remarks(checked.findings))

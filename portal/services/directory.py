@@ -15,20 +15,36 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..core.access import can_manage
 from ..core.roles import sort_roles
-from ..core.validation import Finding, validate_domain_name
-from ..models import Organisation, OrgKind, Tld, TlsClientAuthEntry, User, as_utc
+from ..core.validation import (
+    Finding,
+    validate_email,
+    validate_tld_name,
+    validate_user_password,
+)
+from ..models import AuditEvent, Organisation, OrgKind, Tld, TlsClientAuthEntry, User, as_utc
+from .audit import SET_PARTIES
+from .configuration import Actor
 from .errors import Invalid, NotFound
 
-MIN_USER_PASSWORD = 10
 # A well-formed hash to compare against when the account does not exist, so a failed
 # login costs the same whether or not the email is known.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
+def _done(session: Session, commit: bool) -> None:
+    """Commit, or (inside a caller's transaction) only flush so the new row has its id."""
+    if commit:
+        session.commit()
+    else:
+        session.flush()
+
+
 # --------------------------------------------------------------------------- organisations
 
 
-def create_organisation(session: Session, name: str, kind: str) -> Organisation:
+def create_organisation(
+    session: Session, name: str, kind: str, *, commit: bool = True
+) -> Organisation:
     name = name.strip()
     if not name:
         raise Invalid([Finding("name", "Enter the organisation's name.")])
@@ -38,7 +54,7 @@ def create_organisation(session: Session, name: str, kind: str) -> Organisation:
         raise Invalid([Finding("name", f"An organisation named “{name}” already exists.")])
     org = Organisation(name=name, kind=kind)
     session.add(org)
-    session.commit()
+    _done(session, commit)
     return org
 
 
@@ -56,19 +72,46 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def create_user(session: Session, email: str, org_name: str, password: str) -> User:
-    email = normalise_email(email)
-    if "@" not in email or email.startswith("@") or email.endswith("@") or " " in email:
-        raise Invalid([Finding("email", f"“{email}” is not an email address.")])
-    if len(password) < MIN_USER_PASSWORD:
-        raise Invalid([Finding("password", f"Use at least {MIN_USER_PASSWORD} characters.")])
+def create_user(
+    session: Session, email: str, org_name: str, password: str, *, commit: bool = True
+) -> User:
+    checked = validate_email(email)
+    problems = [*checked.errors, *validate_user_password(password)]
+    if problems or checked.value is None:
+        raise Invalid(problems)
+    email = checked.value
     org = get_organisation(session, org_name)
     if session.scalar(select(User).where(User.email == email)):
         raise Invalid([Finding("email", f"A user {email} already exists.")])
     user = User(email=email, organisation_id=org.id, password_hash=generate_password_hash(password))
     session.add(user)
-    session.commit()
+    _done(session, commit)
     return user
+
+
+def update_user(
+    session: Session,
+    user: User,
+    *,
+    org_name: str | None = None,
+    password: str | None = None,
+    commit: bool = True,
+) -> User:
+    """Move the user to another organisation and/or give them a new password."""
+    problems = [] if password is None else validate_user_password(password)
+    if problems:
+        raise Invalid(problems)
+    if org_name is not None:
+        org = get_organisation(session, org_name)
+        user.organisation_id, user.organisation = org.id, org
+    if password is not None:
+        user.password_hash = generate_password_hash(password)
+    _done(session, commit)
+    return user
+
+
+def has_password(user: User, password: str) -> bool:
+    return check_password_hash(user.password_hash, password)
 
 
 def get_user(session: Session, email: str) -> User:
@@ -93,25 +136,66 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
 def normalise_tld(raw: str) -> str:
     """A TLD label as an A-label (validated as the last label of a name)."""
-    checked = validate_domain_name(f"x.{raw.strip().strip('.')}", "tld")
-    if checked.value is None or "." in checked.value[2:]:
-        msg = checked.errors[0].message if checked.errors else "A TLD is a single label."
-        raise Invalid([Finding("tld", msg)])
-    return checked.value[2:]
+    checked = validate_tld_name(raw)
+    if checked.value is None:
+        raise Invalid(checked.errors)
+    return checked.value
 
 
-def add_tld(session: Session, name: str, operator: str, rsp: str | None = None) -> Tld:
-    tld_name = normalise_tld(name)
+def _parties(
+    session: Session, operator: str, rsp: str | None
+) -> tuple[Organisation, Organisation | None]:
     op = get_organisation(session, operator)
     rsp_org = get_organisation(session, rsp) if rsp else None
     if rsp_org is not None and rsp_org.kind != OrgKind.RSP:
         raise Invalid([Finding("rsp", f"“{rsp_org.name}” is not an RSP organisation.")])
+    return op, rsp_org
+
+
+def add_tld(
+    session: Session, name: str, operator: str, rsp: str | None = None, *, commit: bool = True
+) -> Tld:
+    tld_name = normalise_tld(name)
+    op, rsp_org = _parties(session, operator, rsp)
     if session.scalar(select(Tld).where(Tld.name == tld_name)):
         raise Invalid([Finding("tld", f".{tld_name} already exists.")])
     tld = Tld(name=tld_name, operator_id=op.id, rsp_id=rsp_org.id if rsp_org else None)
     session.add(tld)
-    session.commit()
+    _done(session, commit)
     return tld
+
+
+def set_parties(
+    session: Session,
+    tld: Tld,
+    operator: str,
+    rsp: str | None,
+    actor: Actor,
+    *,
+    commit: bool = True,
+) -> AuditEvent | None:
+    """Give the TLD another registry operator or RSP of record (None: no RSP), recorded in its
+    History; None when both are already so. Changes no version: the mocks' policy has neither."""
+    op, rsp_org = _parties(session, operator, rsp)
+    before = {"operator": tld.operator.name, "rsp": tld.rsp.name if tld.rsp else None}
+    after = {"operator": op.name, "rsp": rsp_org.name if rsp_org else None}
+    if before == after:
+        return None
+    tld.operator_id, tld.operator = op.id, op
+    tld.rsp_id, tld.rsp = (rsp_org.id, rsp_org) if rsp_org else (None, None)
+    event = AuditEvent(
+        tld_id=tld.id,
+        user_id=actor.user_id,
+        actor=actor.label,
+        channel=actor.channel,
+        action=SET_PARTIES,
+        version_after=None,
+        before=before,
+        after=after,
+    )
+    session.add(event)
+    _done(session, commit)
+    return event
 
 
 @dataclass

@@ -18,8 +18,9 @@ def get(session: Session, tld: Tld) -> dict[str, Any]:
     return row.data if row else {}
 
 
-def save(session: Session, tld: Tld, doc: Any, who: str) -> dict[str, Any]:
-    """Validate and store; the mocks pick it up on their next call (change counter)."""
+def save(session: Session, tld: Tld, doc: Any, who: str, *, commit: bool = True) -> dict[str, Any]:
+    """Validate and store; the mocks pick it up on their next call (change counter). With
+    commit=False the change stays in the caller's transaction."""
     # Normalised with the current time: relative incident starts become absolute, so
     # incident IDs stay stable from call to call.
     value, errors = validate_scenario(doc, now=utcnow())
@@ -31,5 +32,6 @@ def save(session: Session, tld: Tld, doc: Any, who: str) -> dict[str, Any]:
     else:
         row.data, row.updated_at, row.updated_by = value, utcnow(), who
     zone.bump_counter(session, Counter.SCENARIO)
-    session.commit()
+    if commit:
+        session.commit()
     return value

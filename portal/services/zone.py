@@ -322,11 +322,17 @@ def publish(publisher: Publisher, body: Any) -> tuple[TlsaRecordRow, list[Findin
 
 
 def publish_records(
-    publisher: Publisher, name: Any, records: list[TlsaRecord], ttl: Any = DEFAULT_TTL
+    publisher: Publisher,
+    name: Any,
+    records: list[TlsaRecord],
+    ttl: Any = DEFAULT_TTL,
+    *,
+    commit: bool = True,
 ) -> tuple[list[TlsaRecordRow], list[Finding]]:
     """Publish records at one name, all or none: every rule (the name, the TTL, who may
     publish there, the data size, no record twice, the limits) is checked before the one
-    commit, which also writes the event in the History of each TLD naming it."""
+    commit (or flush, inside the caller's transaction, with commit=False), which also writes
+    the event in the History of each TLD naming it."""
     session, user = publisher.session, publisher.user
     checked = validate_domain_name(name, "name")
     errors = [*checked.errors, *_ttl_errors(ttl), *_size_errors(records)]
@@ -390,7 +396,10 @@ def publish_records(
     session.add_all(rows)
     _record_in_history(publisher, tlds, ZONE_PUBLISHED, owner_name, rows)
     bump_counter(session)
-    session.commit()
+    if commit:
+        session.commit()
+    else:
+        session.flush()
     return rows, [f for f in checked.findings if f.severity != "error"]
 
 
@@ -400,8 +409,9 @@ def may_remove(publisher: Publisher, row: TlsaRecordRow) -> bool:
     return row.organisation_id == publisher.user.organisation_id or not publisher.refusal(row.name)
 
 
-def remove(publisher: Publisher, record_id: int) -> None:
-    """Remove one record; one the user may not remove is not found (as one they may not see)."""
+def remove(publisher: Publisher, record_id: int, *, commit: bool = True) -> None:
+    """Remove one record; one the user may not remove is not found (as one they may not see).
+    With commit=False the removal stays in the caller's transaction."""
     session = publisher.session
     row = session.get(TlsaRecordRow, record_id)
     if row is None or not may_remove(publisher, row):
@@ -409,7 +419,10 @@ def remove(publisher: Publisher, record_id: int) -> None:
     _record_in_history(publisher, tlds_naming(session, row.name), ZONE_REMOVED, row.name, [row])
     session.delete(row)
     bump_counter(session)
-    session.commit()
+    if commit:
+        session.commit()
+    else:
+        session.flush()
 
 
 def _record_in_history(
