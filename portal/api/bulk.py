@@ -23,7 +23,7 @@ from ..bulk.delivery import deliver_in_background
 from ..core.bulk import BulkFinding
 from ..core.validation import Finding
 from ..models import BulkTldChange, BulkUpload, UploadStatus
-from ..services import bulk_changes, bulk_uploads
+from ..services import bulk_changes, bulk_overview, bulk_uploads
 from ..services.bulk_uploads import Forbidden
 from ..services.errors import Conflict, Invalid
 from ..services.notifications import Smtp
@@ -342,20 +342,20 @@ def bulk_uploads_list(query: BulkUploadsQuery) -> BulkUploads:
     submitted uploads that include its TLDs (with `counts` of its TLDs only and no file
     details)."""
     user = g.api_user
-    rows = bulk_uploads.list_uploads(db.session, user)
+    rows = [
+        upload
+        for upload in bulk_uploads.list_uploads(db.session, user)
+        if query.status is None or upload.status == query.status
+    ]
+    whole = {upload.id: bulk_uploads.sees_whole_upload(user, upload) for upload in rows}
+    counts = bulk_overview.change_counts(db.session, [u.id for u in rows if whole[u.id]])
+    counts |= bulk_overview.change_counts(
+        db.session, [u.id for u in rows if not whole[u.id]], operator_id=user.organisation_id
+    )
     return BulkUploads(
         uploads=[
-            BulkUploadSummary(
-                **_summary_fields(
-                    upload,
-                    bulk_uploads.sees_whole_upload(user, upload),
-                    bulk_uploads.status_counts(
-                        bulk_uploads.visible_changes(db.session, user, upload)
-                    ),
-                )
-            )
+            BulkUploadSummary(**_summary_fields(upload, whole[upload.id], counts[upload.id]))
             for upload in rows
-            if query.status is None or upload.status == query.status
         ]
     )
 
