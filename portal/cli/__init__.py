@@ -20,6 +20,7 @@ from .check_matrix import check_matrix_command
 from .decisions import decisions_group
 from .directory import demo_command, org_group, tld_group, token_group, user_group
 from .registrars import registrar_group
+from .seed import seed_command
 from .serve import serve_command
 
 COMMANDS = (
@@ -37,6 +38,7 @@ COMMANDS = (
     decisions_group,
     bulk_group,
     outbox_group,
+    seed_command,
 )
 
 

@@ -205,6 +205,14 @@ def _database_errors(
     return out
 
 
+def check(
+    document: Any, limits: Limits | None = None, *, allow_certificates: bool = True
+) -> SeedDocument:
+    """The document checked as `apply` checks it before looking at the database: the typed
+    document, or Invalid with every finding at its path."""
+    return _checked(document, limits or Limits(), allow_certificates)
+
+
 def _checked(document: Any, limits: Limits, allow_certificates: bool) -> SeedDocument:
     if isinstance(document, SeedDocument):
         doc, findings = document, []
@@ -698,7 +706,9 @@ def apply(
     return report
 
 
-def reset(session: Session, *, keep_users: Collection[str] = ()) -> ResetReport:
+def reset(
+    session: Session, *, keep_users: Collection[str] = (), commit: bool = True
+) -> ResetReport:
     """Empty every table of the harness's data: organisations, users and their API tokens,
     TLDs with their entries, Basic accounts and scenarios, the audit trail, the harness zone,
     the decision log, MoSAPI sessions, RRI submissions, maintenance windows, bulk uploads with
@@ -710,7 +720,10 @@ def reset(session: Session, *, keep_users: Collection[str] = ()) -> ResetReport:
     tells the mocks that a TLD back at an old version number is not the TLD they cached).
 
     `keep_users` (emails) keeps those users with their organisations and API tokens: the ICANN
-    staff member whose token asked for the reset over HTTP can seed next."""
+    staff member whose token asked for the reset over HTTP can seed next.
+
+    With commit=False the reset stays in the caller's transaction: `apply` after it commits
+    both, or (refusing its document) rolls both back."""
     emails = [directory.normalise_email(e) for e in keep_users]
     kept_users = list(session.scalars(select(User).where(User.email.in_(emails)))) if emails else []
     user_ids = [u.id for u in kept_users]
@@ -730,5 +743,8 @@ def reset(session: Session, *, keep_users: Collection[str] = ()) -> ResetReport:
         removed[table.name] = session.execute(stmt).rowcount
     for counter in Counter:
         zone.bump_counter(session, counter)
-    session.commit()
+    # The deleted rows' objects must not answer for new rows that get their ids.
+    session.expunge_all()
+    if commit:
+        session.commit()
     return ResetReport(removed, [u.email for u in kept_users])
