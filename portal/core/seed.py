@@ -255,7 +255,7 @@ def _index(path: str, i: int) -> str:
 
 
 def _key(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
+    return f"{path}.{key}" if path and key else path or key
 
 
 def _placed(findings: list[Finding], prefix: str) -> list[Finding]:
