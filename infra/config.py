@@ -287,6 +287,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TLSAUTH_SMTP_PASSWORD", "SMTP_PASSWORD", "", "SMTP password"),
     Setting("TLSAUTH_MAIL_FROM", "MAIL_FROM", "tlsauth@localhost", "sender of the emails"),
     Setting(
+        "TLSAUTH_TEST_MODE",
+        "TEST_MODE",
+        "false",
+        "true enables POST /api/v1/harness/seed and /reset for ICANN staff tokens; "
+        "never in production",
+        _bool,
+    ),
+    Setting(
         "TLSAUTH_TRUSTED_PROXIES",
         "TRUSTED_PROXIES",
         "",

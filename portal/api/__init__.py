@@ -10,6 +10,7 @@ from . import (  # noqa: E402,F401  (the modules register their routes and hooks
     certificates,
     decisions,
     errors,
+    harness,
     scenarios,
     simulate,
     spec,

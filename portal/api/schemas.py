@@ -919,3 +919,33 @@ class BulkUploadDocument(BulkUploadSummary):
 
 class BulkUploads(BaseModel):
     uploads: list[BulkUploadSummary] = Field(description="Newest first")
+
+
+# --------------------------------------------------------------------------- test mode
+
+
+class SeedOutcome(BaseModel):
+    """Labels (names, emails, TLDs) of one kind of thing the document names."""
+
+    created: list[str]
+    changed: list[str]
+    unchanged: list[str]
+
+
+class SeedReport(BaseModel):
+    """What a seed document changed; applying the same document again changes nothing."""
+
+    changed: bool = Field(description="Whether anything was created or changed")
+    kinds: dict[str, SeedOutcome] = Field(
+        description="Per kind (organisations, users, tlds, entries, basic, scenarios, zone)"
+    )
+    passwords: dict[str, str] = Field(
+        description="New users the document gave no password: email → the password made for "
+        "them, in this answer only"
+    )
+    findings: list[Remark] = Field(description="The accepted document's warnings and notes")
+
+
+class ResetReport(BaseModel):
+    removed: dict[str, int] = Field(description="Rows deleted, per table")
+    kept_users: list[str] = Field(description="The caller, kept with their organisation and tokens")

@@ -44,6 +44,10 @@ ERROR_ANSWERS: dict[int, tuple[type[BaseModel], str]] = {
 FORM = "multipart/form-data"
 # Per operation id: the status, media type and description of an answer that is a file.
 MEDIA_ANSWERS: dict[str, tuple[int, str, str]] = {}
+# Per operation id: a request body the view reads itself (not a pydantic model), as the
+# OpenAPI requestBody object; and the component schemas such bodies refer to.
+REQUEST_BODIES: dict[str, dict[str, Any]] = {}
+EXTRA_SCHEMAS: dict[str, dict[str, Any]] = {}
 
 
 class Answers(Response):
@@ -159,11 +163,13 @@ def operation(
     errors: Iterable[int] = (),
     refused: str = "The request has errors; nothing was changed.",
     public: bool = False,
+    body: Mapping[str, Any] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare a route of the API: `answer` for `status` (and the successes `also`, each a
+    """Declare a route of the API: `answer` for `status` (and the answers `also`, each a
     model and its description), documented `errors` (400 when it takes input and 401 unless
     `public` are added), `refused` the message for bad input. `media` (media type,
-    description) documents a success that is a file rather than JSON (`answer` None)."""
+    description) documents a success that is a file rather than JSON (`answer` None). `body`
+    documents a request body the view reads itself (an OpenAPI requestBody object)."""
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         hints = typing.get_type_hints(view)
@@ -181,6 +187,8 @@ def operation(
         codes |= {415} if op.form is not None else set()
         if media is not None:
             MEDIA_ANSWERS[view.__name__] = (status, *media)
+        if body is not None:
+            REQUEST_BODIES[view.__name__] = dict(body)
         answers = Answers(
             **{f"HTTP_{status}": answer},  # type: ignore[arg-type]
             **{f"HTTP_{code}": model for code, model in (also or {}).items()},  # type: ignore[arg-type]
@@ -200,24 +208,32 @@ def operation(
 
 
 def document() -> dict[str, Any]:
-    """spectree's document with the paths relative to the server URL /api/v1, and the
-    answers that are files given their media type."""
+    """spectree's document with the paths relative to the server URL /api/v1, the answers
+    that are files given their media type, and the bodies views read themselves."""
     made = spec.spec
     paths = {path.removeprefix(PREFIX): _with_media(item) for path, item in made["paths"].items()}
-    return {**made, "paths": paths}
+    components = made.get("components", {})
+    schemas = {**components.get("schemas", {}), **EXTRA_SCHEMAS}
+    return {**made, "paths": paths, "components": {**components, "schemas": schemas}}
 
 
 def _with_media(item: dict[str, Any]) -> dict[str, Any]:
     out = item
     for method, op in item.items():
-        if not isinstance(op, dict) or op.get("operationId") not in MEDIA_ANSWERS:
+        if not isinstance(op, dict):
             continue
-        status, media, description = MEDIA_ANSWERS[op["operationId"]]
+        name = op.get("operationId")
+        if name not in MEDIA_ANSWERS and name not in REQUEST_BODIES:
+            continue
         out = copy.deepcopy(out) if out is item else out
-        out[method]["responses"][str(status)] = {
-            "description": description,
-            "content": {media: {"schema": {"type": "string", "format": "binary"}}},
-        }
+        if name in MEDIA_ANSWERS:
+            status, media, description = MEDIA_ANSWERS[name]
+            out[method]["responses"][str(status)] = {
+                "description": description,
+                "content": {media: {"schema": {"type": "string", "format": "binary"}}},
+            }
+        if name in REQUEST_BODIES:
+            out[method]["requestBody"] = REQUEST_BODIES[name]
     return out
 
 
