@@ -44,7 +44,7 @@ counts it is refused, and a stored one that does is read without it (``normalise
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from .mosapi import (
@@ -394,32 +394,12 @@ def validate_scenario(
     return out, []
 
 
-def _anchors(clean: object, stored: object) -> list[int]:
-    """The moments at which each relative incident of `clean` (normalised without ``now``)
-    would have been stored as the incident at the same place in `stored`."""
-    if not isinstance(clean, dict) or not isinstance(stored, dict):
-        return []
-    out: list[int] = []
-    for name, service in (clean.get("services") or {}).items():
-        kept = (stored.get("services") or {}).get(name) or {}
-        for mine, theirs in zip(
-            service.get("incidents", []), kept.get("incidents", []), strict=False
-        ):
-            if "started_minutes_ago" in mine and _is_int(theirs.get("started_at")):
-                out.append(theirs["started_at"] + mine["started_minutes_ago"] * MINUTE)
-    return out
-
-
-def same_scenario(doc: object, stored: object, now: datetime) -> bool:
-    """Whether saving `doc` again would keep `stored`: `stored` is `doc` normalised at some
-    moment. A relative start (``started_minutes_ago``) stays anchored where it was first
-    stored, so the incident and its ID do not move while the document says the same."""
-    clean, errors = validate_scenario(doc)
-    if clean is None or errors:
-        return False
-    anchor = next(iter(_anchors(clean, stored)), database_time(now))
-    again, _ = validate_scenario(doc, now=datetime.fromtimestamp(anchor, UTC))
-    return again == (stored or {})
+def same_scenario(doc: object, stored: object, stored_at: datetime) -> bool:
+    """Whether saving `doc` again would keep `stored`, a scenario saved at `stored_at`: the
+    document's relative starts (``started_minutes_ago``) are read as of that moment, so an
+    incident and its ID do not move while the document says the same."""
+    again, _ = validate_scenario(doc, now=stored_at)
+    return again is not None and again == (stored or {})
 
 
 def normalise_scenario(doc: object) -> Scenario:

@@ -37,7 +37,6 @@ from werkzeug.security import check_password_hash
 from ..core import certificates as cw
 from ..core import pki
 from ..core.access import REGISTRY_OPERATOR, RSP
-from ..core.scenario import same_scenario
 from ..core.seed import CertificateSpec, SeedDocument, TldSpec, check_document
 from ..core.tlsa import TlsaRecord, issued_by, record_for, san_dns_names, spki_der
 from ..core.validation import Finding, Limits
@@ -381,10 +380,10 @@ class _Applier:
         if spec.scenario is None:
             return
         stored = scenarios.get(self.session, tld)
-        if same_scenario(spec.scenario, stored, self.now):
+        if scenarios.unchanged_by(self.session, tld, spec.scenario, self.now):
             self.outcome("scenarios").unchanged.append(spec.name)
             return
-        scenarios.save(self.session, tld, spec.scenario, SEED_ACTOR, commit=False)
+        scenarios.save(self.session, tld, spec.scenario, SEED_ACTOR, now=self.now, commit=False)
         (self.outcome("scenarios").changed if stored else self.outcome("scenarios").created).append(
             spec.name
         )
@@ -743,6 +742,7 @@ def reset(
         removed[table.name] = session.execute(stmt).rowcount
     for counter in Counter:
         zone.bump_counter(session, counter)
+    session.flush()
     # The deleted rows' objects must not answer for new rows that get their ids.
     session.expunge_all()
     if commit:
