@@ -1,5 +1,5 @@
 """Playwright end-to-end fixtures: a live portal on a free loopback port, seeded through the
-real `tlsauth` CLI, and a Chromium (Playwright's own, or the OS one when that is absent).
+real `tlsauth` CLI (the Chromium comes from the harness's pytest plugin).
 
 Every browser context is watched: a JavaScript error, a CSP violation or any other console
 error fails the test that caused it (the portal must run under `script-src 'self';
@@ -13,7 +13,6 @@ import http.client
 import os
 import re
 import secrets
-import shutil
 import signal
 import socket
 import ssl
@@ -28,22 +27,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, BrowserType, ConsoleMessage, Error, Page, expect
+from playwright.sync_api import BrowserContext, ConsoleMessage, Error, Page, expect
 
 ROOT = Path(__file__).resolve().parent.parent
 GTLDS_CSV = ROOT / "portal" / "data" / "gtlds.csv"
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 15.0
-SYSTEM_CHROMIUMS = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 PASSWORD = "e2e correct horse battery"
 ICANN_ORG = "ICANN"
@@ -323,46 +312,8 @@ def base_url(live_portal: Portal) -> str:
 
 
 # --------------------------------------------------------------------------- browser
-
-
-def _playwright_chromium_present(browser_type: BrowserType, headless: bool) -> bool:
-    """Whether Playwright's own Chromium build is installed (honours PLAYWRIGHT_BROWSERS_PATH,
-    as Playwright resolves the path itself). Headless runs use the headless shell build that
-    sits next to it."""
-    exe = Path(browser_type.executable_path)
-    if not exe.exists():
-        return False
-    if not headless:
-        return True
-    build = next((p for p in exe.parents if p.name.startswith("chromium-")), None)
-    if build is None:
-        return True  # an unusual layout: trust Playwright
-    revision = build.name.split("-", 1)[1]
-    return (build.parent / f"chromium_headless_shell-{revision}").is_dir()
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(
-    browser_type_launch_args: dict[str, Any], browser_type: BrowserType
-) -> dict[str, Any]:
-    args = dict(browser_type_launch_args)
-    if browser_type.name != "chromium" or args.get("channel") or args.get("executable_path"):
-        return args
-    if _playwright_chromium_present(browser_type, args.get("headless", True)):
-        return args
-    system = next((p for p in SYSTEM_CHROMIUMS if Path(p).exists()), None) or shutil.which(
-        "chromium"
-    )
-    if system is None:
-        pytest.fail(
-            "No Chromium for the Playwright tests: Playwright's own build is not installed "
-            f"(expected {browser_type.executable_path}) and none of {', '.join(SYSTEM_CHROMIUMS)}"
-            " exists. Install one: `playwright install chromium` or `apt-get install chromium`.",
-            pytrace=False,
-        )
-    args["executable_path"] = system
-    args["args"] = [*args.get("args", []), *CHROMIUM_ARGS]
-    return args
+# The Chromium: the harness's pytest plugin (portal/testing/playwright_fixtures.py) launches
+# Playwright's own build, or the OS one when that is absent.
 
 
 # --------------------------------------------------------------------------- console watch
