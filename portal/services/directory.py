@@ -159,7 +159,15 @@ def add_tld(
     op, rsp_org = _parties(session, operator, rsp)
     if session.scalar(select(Tld).where(Tld.name == tld_name)):
         raise Invalid([Finding("tld", f".{tld_name} already exists.")])
-    tld = Tld(name=tld_name, operator_id=op.id, rsp_id=rsp_org.id if rsp_org else None)
+    # Empty collections, known to be empty: a caller adding entries in the same transaction
+    # reads no lazy load.
+    tld = Tld(
+        name=tld_name,
+        operator_id=op.id,
+        rsp_id=rsp_org.id if rsp_org else None,
+        entries=[],
+        accounts=[],
+    )
     session.add(tld)
     _done(session, commit)
     return tld

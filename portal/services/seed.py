@@ -209,10 +209,13 @@ def check(
 ) -> SeedDocument:
     """The document checked as `apply` checks it before looking at the database: the typed
     document, or Invalid with every finding at its path."""
-    return _checked(document, limits or Limits(), allow_certificates)
+    return _checked(document, limits or Limits(), allow_certificates)[0]
 
 
-def _checked(document: Any, limits: Limits, allow_certificates: bool) -> SeedDocument:
+def _checked(
+    document: Any, limits: Limits, allow_certificates: bool
+) -> tuple[SeedDocument, list[Finding]]:
+    """The checked document and its findings (warnings and notes: it has no error)."""
     if isinstance(document, SeedDocument):
         doc, findings = document, []
     else:
@@ -227,7 +230,7 @@ def _checked(document: Any, limits: Limits, allow_certificates: bool) -> SeedDoc
         findings = [Finding("certificates", CERTIFICATES_OVER_HTTP), *findings]
     if doc is None or any(f.severity == "error" for f in findings):
         raise Invalid(findings)
-    return doc
+    return doc, findings
 
 
 # --------------------------------------------------------------------------- applying
@@ -667,12 +670,8 @@ def apply(
     path). `base_dir` is where a relative certificates folder starts (the seed file's folder;
     default the working directory); `certs_dir` holds the harness CA (default the setting)."""
     limits = limits or Limits()
-    doc = _checked(document, limits, allow_certificates)
-    report = SeedReport()
-    if not isinstance(document, SeedDocument):
-        report.findings = [
-            f for f in check_document(document, limits).findings if f.severity != "error"
-        ]
+    doc, findings = _checked(document, limits, allow_certificates)
+    report = SeedReport(findings=findings)
     if certs_dir is None:
         from infra.config import certs_dir as configured
 
