@@ -37,6 +37,12 @@ def test_settings_table_matches_code_and_readme():
     )
 
 
+def test_the_plugin_variables_are_documented_with_their_options():
+    qa = (ROOT / "docs" / "qa.md").read_text()
+    for option in plugin_options.ATTACH_OPTIONS:
+        assert f"`{option.flag}`" in qa and f"`{option.env}`" in qa, option
+
+
 @pytest.mark.parametrize("item", config.SETTINGS, ids=lambda s: s.env)
 def test_readme_default_is_the_code_default(item):
     shown = _readme_rows()[item.env].strip().replace("`", "")
