@@ -12,7 +12,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import OPERATOR_ORG, PASSWORD, Account, Portal, login, tlsauth
+from e2e.conftest import PASSWORD, Account, Portal, login, tlsauth
 
 # Elements of the page that reach past the right edge of the window.
 OVERFLOWING = """(limit) => [...document.querySelectorAll('main *')]
@@ -21,13 +21,16 @@ OVERFLOWING = """(limit) => [...document.querySelectorAll('main *')]
 
 
 def _rsp(portal: Portal, width: int) -> tuple[Account, list[str]]:
-    """An RSP of its own (the one-time rule allows each one submit) with two TLDs."""
+    """An RSP of its own (the one-time rule allows each one submit) with two TLDs of an
+    operator of its own (other tests count the shared operator's TLDs)."""
     org, email = f"Bulk RSP {width}", f"bulk-{width}@rsp.e2e.example"
+    operator = f"Bulk Registry {width}"
     tlds = [f"bulk{width}a", f"bulk{width}b"]
     tlsauth(portal, "org", "create", org, "--kind", "rsp")
+    tlsauth(portal, "org", "create", operator, "--kind", "registry-operator")
     tlsauth(portal, "user", "create", email, "--org", org, stdin=PASSWORD + "\n")
     for tld in tlds:
-        tlsauth(portal, "tld", "add", tld, "--operator", OPERATOR_ORG, "--rsp", org)
+        tlsauth(portal, "tld", "add", tld, "--operator", operator, "--rsp", org)
     return Account(email), tlds
 
 
