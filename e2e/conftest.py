@@ -388,6 +388,14 @@ def login(page: Page, account: Account) -> None:
     expect(page.get_by_test_id("whoami")).to_contain_text(account.email)
 
 
+def htmx_settled(page: Page) -> None:
+    """Wait until HTMX has no request in flight and has settled what it swapped in: only then
+    are the new content's own triggers listening (a field filled earlier fires no request)."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+
+
 def call_mock(mocks: Mocks, url: str, path: str, source: str, cert: Path | None) -> int:
     """GET `path` from one of the live mocks over mutual TLS from `source`, as a registry's
     client would (`cert` beside its `.key`; None: no client certificate); the status."""

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import ICANN, Portal, login, tlsauth
+from e2e.conftest import ICANN, Portal, htmx_settled, login, tlsauth
 from e2e.test_portal import entry_row, open_tld
 
 TLD = "zippo"
@@ -54,6 +54,8 @@ def test_preview_and_simulator_at_phone_width(
     # Editing: moving the prefix shows one loss and one gain; Cancel keeps the entry as it was.
     entry_row(page, CLIENT).get_by_test_id("edit-entry").click()
     editing = page.get_by_test_id("entry-edit-row")
+    expect(editing).to_be_visible()
+    htmx_settled(page)
     editing.get_by_test_id("edit-ip-acl").fill("127.0.0.2/32")
     preview = editing.get_by_test_id("edit-preview")
     expect(preview.get_by_test_id("access-lost-row")).to_contain_text("127.0.0.1/32")
