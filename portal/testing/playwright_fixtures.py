@@ -122,8 +122,8 @@ def tlsauth_signed_in_context(
         page.get_by_label("Password").fill(password)
         with page.expect_navigation(timeout=SIGN_IN_TIMEOUT_MS):
             page.get_by_role("button", name="Sign in").click()
-        if page.url.rstrip("/").endswith("/login"):
-            said = page.locator("main").inner_text().strip()
+        if page.url.split("?", 1)[0].rstrip("/").endswith("/login"):
+            said = " ".join(page.get_by_role("alert").all_inner_texts()) or "no reason shown"
             raise SignInFailed(f"The portal did not sign in {email}: {said}")
         page.close()
         return context

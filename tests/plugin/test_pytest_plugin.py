@@ -127,6 +127,13 @@ def test_a_signed_in_browser(tlsauth_seed, tlsauth_signed_in_context):
     expect(page.get_by_text(NAME).first).to_be_visible()
 
 
+def test_a_refused_sign_in_says_so(tlsauth_seed, tlsauth_signed_in_context):
+    tlsauth_seed(SEED)
+    refused = "did not sign in qa@plugin-rsp.example: Wrong email or password"
+    with pytest.raises(AssertionError, match=refused):
+        tlsauth_signed_in_context("qa@plugin-rsp.example", "not the password")
+
+
 def test_a_browser_presenting_the_certificate(
     tlsauth_harness, tlsauth_seed, tlsauth_client_cert, tlsauth_mtls_context
 ):
@@ -188,7 +195,7 @@ def test_a_suite_using_every_fixture(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_with_the_harness=SUITE)
     result = _run(pytester, "-v")
     output = result.stdout.str()
-    result.assert_outcomes(passed=7, failed=1)
+    result.assert_outcomes(passed=8, failed=1)
     assert "test_a_wrong_seed FAILED" in output
     # The failure names the path of the error in the document and what is wrong there.
     result.stdout.fnmatch_lines(
@@ -243,3 +250,18 @@ def test_attaching_needs_a_token_and_the_ca_file(
             "($TLSAUTH_HARNESS_TOKEN) and --tlsauth-ca-file ($TLSAUTH_HARNESS_CA_FILE)*"
         ]
     )
+
+
+def test_without_pytest_playwright_the_browser_fixtures_are_absent(
+    pytester: pytest.Pytester,
+) -> None:
+    result = _run(pytester, "-p", "no:playwright", "--fixtures")
+    output = result.stdout.str()
+    for fixture in ("tlsauth_harness", "tlsauth_seed", "tlsauth_client_cert", "tlsauth_api"):
+        assert fixture in output, fixture
+    for fixture in ("tlsauth_signed_in_context", "tlsauth_mtls_context"):
+        assert fixture not in output, fixture
+    result = _run(pytester, "--help")
+    result.stdout.fnmatch_lines(["*--tlsauth-url=TLSAUTH_URL*", "*TLSAUTH_HARNESS_URL*"])
+    result = _run(pytester, "--markers")
+    result.stdout.fnmatch_lines(["@pytest.mark.tlsauth_keep: keep what tlsauth_seed applied*"])
