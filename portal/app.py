@@ -17,7 +17,7 @@ from .bulk import bp as bulk_bp
 from .errors import register_error_pages
 from .extensions import csrf, limiter, login_manager, migrate
 from .inbox import bp as inbox_bp
-from .models import User
+from .models import User, session_stamp
 from .templating import register as register_templating
 from .tlds import bp as tlds_bp
 from .tokens import bp as tokens_bp
@@ -44,9 +44,16 @@ class SessionInterface(SecureCookieSessionInterface):
         return request.is_secure
 
 
-def _load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id))
-    return user if user and user.active else None
+def _load_user(session_id: str) -> User | None:
+    """The signed-in user from the session's `User.get_id`; None for a user who is gone,
+    inactive, or not the one the session was made for (an id reused after a reset)."""
+    row_id, _, stamp = session_id.partition(".")
+    if not row_id.isdigit() or not stamp.isdigit():
+        return None
+    user = db.session.get(User, int(row_id))
+    if user is None or not user.active or session_stamp(user.created_at) != int(stamp):
+        return None
+    return user
 
 
 def _security_headers(response: Response) -> Response:

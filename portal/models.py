@@ -42,6 +42,11 @@ def as_utc(value: datetime | None) -> datetime | None:
     return value
 
 
+def session_stamp(created_at: datetime) -> int:
+    """A user row's creation time in microseconds, as sessions record it."""
+    return round(as_utc(created_at).timestamp() * 1_000_000)  # type: ignore[union-attr]
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(
         naming_convention={
@@ -105,7 +110,9 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """The session's name for this user: the row id and when the row was made, so a
+        session outlives neither the user nor a reset that reuses the id (SQLite does)."""
+        return f"{self.id}.{session_stamp(self.created_at)}"
 
 
 class Tld(Base):
