@@ -8,6 +8,7 @@ import ipaddress
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from portal.core import pki
 from portal.core.decision import (
@@ -219,3 +220,58 @@ def test_pkix_usages_are_accepted_when_entered_with_a_warning_that_clients_will_
     assert checked.value is not None and checked.value.usage == usage
     assert [f.severity for f in checked.findings] == ["warning"]
     assert "clients will be refused" in checked.findings[0].message
+
+
+# --------------------------------------------------------------------------- several entries
+
+
+def two_entries(leaf: pki.LeafCert, first_role_only: bool, source: str) -> Decision:
+    """Both entries name the client's key; the first lacks the role, the second has it."""
+    other = "other.example"
+    entries = [(NAME, ["mosapi-daar"], ACL), (other, [ROLE], ["192.0.2.0/24"])]
+    if not first_role_only:
+        entries.reverse()
+    policy = TldPolicy.build("cases", 1, entries)
+    records = (record_for(leaf.cert, 3, 1, 1),)
+    address = ipaddress.ip_address(source)
+    return decide_certificate(
+        policy, ROLE, [CertFacts(leaf.cert)], address, lambda n: LookupResult(records), NOW
+    )
+
+
+@pytest.mark.parametrize("first_role_only", [True, False])
+def test_the_matched_entry_with_the_role_decides_in_either_order(leaf, first_role_only):
+    d = two_entries(leaf, first_role_only, "198.51.100.9")
+    assert d.reasons == ["source-not-in-acl", "role-not-granted"]
+    assert d.matched_entry == "other.example" and d.known_client
+    assert {c.domain_name: c.reasons for c in d.checks} == {
+        NAME: ("role-not-granted",),
+        "other.example": ("source-not-in-acl",),
+    }
+
+
+def test_the_entry_with_the_role_admits_after_one_without(leaf):
+    d = two_entries(leaf, True, "192.0.2.9")
+    assert d.allowed and d.matched_entry == "other.example"
+    assert d.checks == (
+        EntryCheck(NAME, True, ("role-not-granted",)),
+        EntryCheck("other.example", True),
+    )
+
+
+def test_a_matched_certificate_decides_over_a_wrong_password(leaf):
+    cert = decide([record_for(leaf.cert, 3, 1, 1)], leaf, "10.1.1.1")
+    both = combine(cert, basic(ACL, "10.1.1.1", "wrong"))
+    assert both.reasons == ["source-not-in-acl", "bad-password"]
+    assert both.auth_path == "tls-client-auth" and both.matched_entry == NAME
+
+
+def test_a_wrong_password_decides_over_an_unknown_certificate(leaf):
+    cert = decide([], leaf, "10.1.1.1")
+    both = combine(cert, basic(ACL, "10.1.1.1", "wrong"))
+    assert both.reasons == ["bad-password", "no-tlsa-at-name"] and both.auth_path == "basic"
+
+
+def test_full_certificate_data_is_the_der_itself(leaf):
+    der = TlsaRecord(3, 0, 0, leaf.cert.public_bytes(Encoding.DER))
+    assert decide([der], leaf).allowed

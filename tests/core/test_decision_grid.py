@@ -8,12 +8,15 @@ the result, the deciding reason, every reason in order, the warnings and each en
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import itertools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from portal.core import pki
 from portal.core.decision import (
@@ -23,7 +26,7 @@ from portal.core.decision import (
     TldPolicy,
     decide_certificate,
 )
-from portal.core.tlsa import CertFacts, TlsaRecord, record_for
+from portal.core.tlsa import CertFacts, TlsaRecord
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 CLIENT = "client.example"
@@ -105,6 +108,17 @@ def certs() -> Certs:
     }
     leaves = {k: ca.issue_cert(CLIENT, validity=v) for k, v in spans.items()}
     return Certs(ca, leaves, pki.self_signed("stranger.example"))
+
+
+def record_for(cert: x509.Certificate, usage: int, selector: int, matching: int) -> TlsaRecord:
+    """RFC 6698 association data, computed here rather than by the engine's own helper."""
+    content = (
+        cert.public_bytes(Encoding.DER)
+        if selector == 0
+        else cert.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    )
+    digest = {0: lambda b: b, 1: lambda b: hashlib.sha256(b).digest()}[matching]
+    return TlsaRecord(usage, selector, matching, digest(content))
 
 
 def published(kind: str, c: Certs, leaf: pki.LeafCert) -> list[TlsaRecord]:
