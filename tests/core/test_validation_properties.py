@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 import string
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -11,6 +14,7 @@ from hypothesis import strategies as st
 from portal.core.roles import ROLE_IDS
 from portal.core.validation import (
     Checked,
+    Entry,
     Limits,
     validate_domain_name,
     validate_entries,
@@ -326,35 +330,138 @@ def test_unknown_role_refused(roles: list[str], extra: str) -> None:
 # --------------------------------------------------------------------------- never raise
 
 
+def assert_normal_prefixes(value: list[str]) -> None:
+    for text in value:
+        assert "/" in text and text == str(ipaddress.ip_network(text)), value
+
+
+def assert_normal_roles(value: Sequence[str]) -> None:
+    assert list(value) == [r for r in ROLE_IDS if r in value], value
+
+
+def assert_normal_entry(entry: Entry) -> None:
+    assert_valid_name(entry.domain_name)
+    assert_normal_roles(entry.roles)
+    assert_normal_prefixes(list(entry.ip_acl))
+
+
+def assert_normal_entries(entries: list[Entry]) -> None:
+    for entry in entries:
+        assert_normal_entry(entry)
+    assert len({e.domain_name for e in entries}) == len(entries)
+
+
+@dataclass(frozen=True)
+class Validator:
+    """A validator, how to feed its accepted value back to it, what a normal value looks
+    like, and the fields a refusal may name."""
+
+    validate: Callable[[Any], Checked]
+    as_input: Callable[[Any], Any]
+    assert_normal: Callable[[Any], None]
+    fields: tuple[str, ...]
+
+
+VALIDATORS: dict[str, Validator] = {
+    "domain_name": Validator(validate_domain_name, str, assert_valid_name, ("domain_name",)),
+    "prefix": Validator(
+        validate_prefix,
+        str,
+        lambda net: assert_normal_prefixes([str(net)]),
+        ("ip_acl",),
+    ),
+    "prefix_list": Validator(validate_prefix_list, list, assert_normal_prefixes, ("ip_acl",)),
+    "optional_prefix_list": Validator(
+        lambda raw: validate_prefix_list(raw, required=False),
+        list,
+        assert_normal_prefixes,
+        ("ip_acl",),
+    ),
+    "roles": Validator(validate_roles, list, assert_normal_roles, ("roles",)),
+    "entry": Validator(
+        validate_entry,
+        Entry.as_dict,
+        assert_normal_entry,
+        ("entry", "domain_name", "roles", "ip_acl"),
+    ),
+    "entries": Validator(
+        validate_entries,
+        lambda entries: [e.as_dict() for e in entries],
+        assert_normal_entries,
+        ("entries",),
+    ),
+}
+
+
+def names_field(finding_field: str, roots: tuple[str, ...]) -> bool:
+    return any(finding_field == r or finding_field.startswith((f"{r}[", f"{r}.")) for r in roots)
+
+
+def assert_answer(kind: str, raw: Any) -> None:
+    """Whatever the input, the validator answers (never raises) with a well-formed result:
+    either a normal value, which re-validates to itself drawing no error or note (a warning
+    is about the value itself and stays), or a refusal with an error naming the field."""
+    v = VALIDATORS[kind]
+    checked = v.validate(raw)
+    assert_well_formed(checked)
+    if checked.ok:
+        v.assert_normal(checked.value)
+        again = v.validate(v.as_input(checked.value))
+        redrawn = [f for f in again.findings if f.severity != "warning"]
+        assert redrawn == [], (kind, raw, checked.value, again.findings)
+        assert again.value == checked.value, (kind, raw, checked.value, again.value)
+    else:
+        assert any(names_field(f.field, v.fields) for f in checked.errors), (
+            kind,
+            raw,
+            checked.findings,
+        )
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text())
-def test_validators_never_raise_on_text(text: str) -> None:
-    for checked in (
-        validate_domain_name(text),
-        validate_prefix(text),
-        validate_prefix_list(text),
-        validate_prefix_list(text, required=False),
-        validate_roles(text),
-        validate_entry({"domain_name": text, "roles": text, "ip_acl": text}),
-    ):
-        assert_well_formed(checked)
+def test_validators_answer_any_text(text: str) -> None:
+    for kind in ("domain_name", "prefix", "prefix_list", "optional_prefix_list", "roles"):
+        assert_answer(kind, text)
+    assert_answer("entry", {"domain_name": text, "roles": text, "ip_acl": text})
 
 
 @settings(max_examples=300, deadline=None)
 @given(json_values)
-def test_validators_never_raise_on_json(value) -> None:
-    for checked in (
-        validate_domain_name(value),
-        validate_prefix(value),
-        validate_prefix_list(value),
-        validate_roles(value),
-        validate_entry(value),
-        validate_entries(value),
-        validate_entry({"domain_name": value, "roles": value, "ip_acl": value}),
-        validate_entries([value, {"domain_name": value, "roles": value, "ip_acl": value}]),
-        validate_entries({"entries": value}),
+def test_validators_answer_any_json(value) -> None:
+    for kind in VALIDATORS:
+        assert_answer(kind, value)
+    item = {"domain_name": value, "roles": value, "ip_acl": value}
+    assert_answer("entry", item)
+    assert_answer("entries", [value, item])
+    assert_answer("entries", {"entries": value})
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.fixed_dictionaries(
+        {
+            "domain_name": st.one_of(ldh_names(), idn_texts),
+            "roles": st.one_of(
+                st.lists(st.sampled_from(ROLE_IDS), max_size=4), st.text(max_size=20)
+            ),
+            "ip_acl": st.one_of(
+                st.lists(st.one_of(networks().map(str), st.ip_addresses().map(str)), max_size=4),
+                st.text(max_size=30),
+            ),
+        }
+    )
+)
+def test_validators_answer_plausible_entries(item: dict) -> None:
+    """Inputs near the valid ones, so the accepted branch is exercised as much as the refusal."""
+    for kind, key in (
+        ("domain_name", "domain_name"),
+        ("roles", "roles"),
+        ("prefix_list", "ip_acl"),
     ):
-        assert_well_formed(checked)
+        assert_answer(kind, item[key])
+    assert_answer("entry", item)
+    assert_answer("entries", [item, item])
 
 
 @SETTINGS
