@@ -15,6 +15,10 @@ Two things cheroot does not do, added here for every server `make_server` builds
   until the client gives up); instead the connection is closed after the answer. Before the
   close the server stops sending (TLS close_notify, TCP FIN) and discards what the client
   still sends for a moment, so the client reads the answer rather than a reset.
+
+And one it does differently: cheroot keeps only the last of repeated header lines unless the
+header is on its list of comma-separated headers. X-Forwarded-For is a list (a proxy chain may
+add a line per hop), so it joins that list here, and the mocks read every hop.
 """
 
 from __future__ import annotations
@@ -35,6 +39,11 @@ from cheroot import wsgi
 from cheroot.ssl.pyopenssl import pyOpenSSLAdapter
 from cryptography import x509
 from OpenSSL import SSL
+
+# Repeated X-Forwarded-For lines are one list (RFC 9110 §5.3); cheroot's parser reads this
+# module-level list, so the header is added once, for every server of the process.
+if b"X-Forwarded-For" not in cheroot_server.comma_separated_headers:
+    cheroot_server.comma_separated_headers.append(b"X-Forwarded-For")
 
 PEER_CHAIN_KEY = "tlsauth.peer_chain"
 CONNECTION_KEY = "tlsauth.connection"

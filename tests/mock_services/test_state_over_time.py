@@ -4,6 +4,9 @@ TLD and account, and whose X-Forwarded-For decides the source address."""
 
 from __future__ import annotations
 
+import http.client
+import ssl
+
 import pytest
 
 from infra.database import db
@@ -254,3 +257,27 @@ def test_multi_hop_x_forwarded_for_is_read_from_the_right(
     answer = _forwarded(server, forwarded_client, xff)
     assert answer.status == status, answer.text
     assert _logged(app, answer).source_address == source_address
+
+
+def test_x_forwarded_for_on_several_lines_is_read_as_one_list(app, start_mock, forwarded_client):
+    """A proxy chain that adds its own X-Forwarded-For line (HAProxy's `option forwardfor`)
+    sends the header twice; HTTP reads repeated lines as one comma-separated list, so the
+    client named on the first line is not lost."""
+    server = start_mock("mosapi", TRUSTED_PROXIES="127.0.0.0/8")
+    ctx = ssl.create_default_context(cafile=str(server.ca_file))
+    ctx.load_cert_chain(str(forwarded_client.cert_file), str(forwarded_client.key_file))
+    conn = http.client.HTTPSConnection("localhost", server.port, context=ctx, timeout=20)
+    try:
+        conn.putrequest("GET", STATE)
+        conn.putheader("X-Forwarded-For", OUTSIDE)
+        conn.putheader("X-Forwarded-For", "127.0.0.5")
+        conn.endheaders()
+        response = conn.getresponse()
+        answer = Answer(
+            response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+        )
+    finally:
+        conn.close()
+    assert answer.status == 401, answer.text
+    row = _logged(app, answer)
+    assert (row.deciding_reason, row.source_address) == ("source-not-in-acl", OUTSIDE)
