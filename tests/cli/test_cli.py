@@ -459,6 +459,24 @@ def test_import_gtlds_names_the_file_line_after_a_multiline_field(runner, tmp_pa
     failed(invoke(runner, "tld", "import-gtlds", str(path)), "line 4")
 
 
+def _first_answer(
+    url: str, proc: subprocess.Popen, log, deadline: float, verify: Path | None = None
+) -> requests.Response:
+    """The first HTTP answer from `url`, retrying while the server is not yet listening or
+    its TLS handshake or answer does not come (a mock worker still starting); fails naming
+    the URL, the last error and the server's log if none comes before `deadline`."""
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"serve exited early: {_read(log)}"
+        if verify is None or verify.exists():
+            try:
+                return requests.get(url, verify=str(verify) if verify else True, timeout=5)
+            except (requests.RequestException, OSError) as exc:  # OSError: CA half-written
+                last = exc
+        time.sleep(0.2)
+    pytest.fail(f"no answer from {url} before the deadline (last error: {last!r}):\n{_read(log)}")
+
+
 def test_serve_starts_portal_and_both_mocks_with_worker_processes(tmp_path: Path):
     """`tlsauth serve` with no argument: portal + MoSAPI + RRI; with TLSAUTH_MOCK_WORKERS=2 the
     mocks run in two processes on one port; SIGTERM stops every process."""
@@ -484,26 +502,26 @@ def test_serve_starts_portal_and_both_mocks_with_worker_processes(tmp_path: Path
     proc = subprocess.Popen(_tlsauth("serve"), env=env, cwd=ROOT, stdout=log, stderr=log)
     ca = tmp_path / "certs" / "harness-ca.pem"
     try:
-        deadline = time.monotonic() + 30
-        answers: dict[str, int] = {}
-        while time.monotonic() < deadline and len(answers) < 3:
-            assert proc.poll() is None, f"serve exited early: {_read(log)}"
-            try:
-                answers["portal"] = requests.get(
-                    f"http://127.0.0.1:{ports['portal']}/login", timeout=2
-                ).status_code
-                answers["mosapi"] = requests.get(
-                    f"https://localhost:{ports['mosapi']}/ry/none/v2/monitoring/state",
-                    verify=str(ca),
-                    timeout=5,
-                ).status_code
-                answers["rri"] = requests.get(
-                    f"https://localhost:{ports['rri']}/info/report/registrar-transactions/none/2026-01",
-                    verify=str(ca),
-                    timeout=5,
-                ).status_code
-            except (requests.ConnectionError, OSError):
-                time.sleep(0.3)
+        deadline = time.monotonic() + 60
+        answers = {
+            "portal": _first_answer(
+                f"http://127.0.0.1:{ports['portal']}/login", proc, log, deadline
+            ).status_code,
+            "mosapi": _first_answer(
+                f"https://localhost:{ports['mosapi']}/ry/none/v2/monitoring/state",
+                proc,
+                log,
+                deadline,
+                verify=ca,
+            ).status_code,
+            "rri": _first_answer(
+                f"https://localhost:{ports['rri']}/info/report/registrar-transactions/none/2026-01",
+                proc,
+                log,
+                deadline,
+                verify=ca,
+            ).status_code,
+        }
         assert answers == {"portal": 200, "mosapi": 401, "rri": 401}, _read(log)
         assert "mocks served by 2 processes" in _read(log)
         children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True)
