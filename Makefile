@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HTMX := portal/static/vendor/htmx.min.js
 
-.PHONY: install run test test-deps lint bench
+.PHONY: install run test test-deps lint bench coverage mutation
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,3 +35,21 @@ test: test-deps lint
 
 bench: install
 	$(BIN)/python bench/bench_portal.py
+
+# Slow habits, not part of `make test` (docs/testing.md). Coverage runs on SQLite only.
+COVERAGE_TESTS := tests/core tests/mock_services tests/services tests/web tests/api
+
+coverage: test-deps
+	env -u TLSAUTH_TEST_POSTGRES_URL $(BIN)/python -m pytest $(COVERAGE_TESTS) -q \
+		--cov --cov-branch --cov-report=term:skip-covered --cov-report=html
+	$(BIN)/coverage report --include='portal/core/*'
+	$(BIN)/coverage report --include='mock_services/enforcement.py,mock_services/policy_cache.py'
+
+# MUTANTS narrows the run, e.g. MUTANTS='portal.core.decision*'. Every mutant's status lands in
+# mutants/results.txt; `mutmut show NAME` prints one diff. Findings go to docs/mutation.md.
+MUTANTS ?=
+mutation: test-deps
+	$(BIN)/mutmut run $(MUTANTS)
+	$(BIN)/mutmut results --all true > mutants/results.txt
+	grep -c ': killed' mutants/results.txt || true
+	grep -v ': killed' mutants/results.txt || true
