@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import gc
 import platform
-import secrets
 import statistics
 import sys
 import tempfile
@@ -40,36 +39,15 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.bench_bulk import csv_file, current_of, gtlds, wanted  # noqa: E402
-from bench.common import GTLDS_CSV  # noqa: E402
+from bench.common import GTLDS_CSV, fresh_database  # noqa: E402
 
 
 def fresh_app(workdir: Path, pg_base: str) -> tuple[Any, Callable[[], None]]:
     """An app on an empty, migrated database, and how to drop that database."""
-    from flask_migrate import upgrade
-    from sqlalchemy import create_engine, text
-
     from portal.app import create_app
 
-    drop: Callable[[], None] = lambda: None  # noqa: E731
-    if pg_base:
-        base = pg_base.replace("postgresql://", "postgresql+psycopg://", 1)
-        schema = f"bench_bulk_{secrets.token_hex(4)}"
-        admin = create_engine(base)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        sep = "&" if "?" in base else "?"
-        url = f"{base}{sep}options=-csearch_path%3D{schema}"
-
-        def drop() -> None:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
-    else:
-        url = f"sqlite:///{workdir / f'bulk-{secrets.token_hex(4)}.sqlite3'}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
-    with app.app_context():
-        upgrade()
-    return app, drop
+    url, drop = fresh_database(workdir, pg_base, "bench_bulk")
+    return create_app({"SQLALCHEMY_DATABASE_URI": url}), drop
 
 
 def populate(names: list[str], current: dict[str, Any]) -> None:

@@ -36,7 +36,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.bench_bulk import gtlds  # noqa: E402
-from bench.common import ENTRY_KINDS, entries_for  # noqa: E402
+from bench.common import ENTRY_KINDS, entries_for, fresh_database  # noqa: E402
 
 CERTIFICATES = 10
 TLDS_PER_OPERATOR = 10
@@ -87,34 +87,7 @@ def document(names: list[str], certificates: int) -> dict[str, Any]:
 
 def fresh_url(workdir: Path, pg_base: str) -> tuple[str, Callable[[], None]]:
     """An empty, migrated database, and how to drop it."""
-    from flask_migrate import upgrade
-    from sqlalchemy import create_engine, text
-
-    from portal.app import create_app
-
-    drop: Callable[[], None] = lambda: None  # noqa: E731
-    if pg_base:
-        base = pg_base.replace("postgresql://", "postgresql+psycopg://", 1)
-        schema = f"bench_seed_{secrets.token_hex(4)}"
-        admin = create_engine(base)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        sep = "&" if "?" in base else "?"
-        url = f"{base}{sep}options=-csearch_path%3D{schema}"
-
-        def drop() -> None:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
-    else:
-        url = f"sqlite:///{workdir / f'seed-{secrets.token_hex(4)}.sqlite3'}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
-    with app.app_context():
-        upgrade()
-        from infra.database import db
-
-        db.engine.dispose()
-    return url, drop
+    return fresh_database(workdir, pg_base, "bench_seed")
 
 
 def in_process(url: str, seed_file: Path, certs_dir: Path) -> tuple[dict[str, float], Any]:

@@ -70,3 +70,40 @@ def stop_process(proc: subprocess.Popen[Any]) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+
+
+def fresh_database(workdir: Path, pg_base: str, prefix: str) -> tuple[str, Any]:
+    """An empty database migrated to head — a new SQLite file in `workdir`, or with `pg_base`
+    (postgresql://…) a new schema there — its SQLAlchemy URL, and how to drop it."""
+    import secrets
+
+    from flask_migrate import upgrade
+    from sqlalchemy import create_engine, text
+
+    from infra.database import db
+    from portal.app import create_app
+
+    def drop() -> None:
+        return None
+
+    if pg_base:
+        base = pg_base.replace("postgresql://", "postgresql+psycopg://", 1)
+        schema = f"{prefix}_{secrets.token_hex(4)}"
+        admin = create_engine(base)
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        sep = "&" if "?" in base else "?"
+        url = f"{base}{sep}options=-csearch_path%3D{schema}"
+
+        def drop() -> None:
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+
+    else:
+        url = f"sqlite:///{workdir / f'{prefix}-{secrets.token_hex(4)}.sqlite3'}"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url, drop

@@ -17,7 +17,6 @@ import signal
 import socket
 import ssl
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -28,6 +27,8 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import BrowserContext, ConsoleMessage, Error, Page, expect
+
+from portal.testing.harness import free_port, tlsauth_command
 
 ROOT = Path(__file__).resolve().parent.parent
 GTLDS_CSV = ROOT / "portal" / "data" / "gtlds.csv"
@@ -80,26 +81,13 @@ class Portal:
     env: dict[str, str]
 
 
-def _tlsauth_command() -> list[str]:
-    script = Path(sys.executable).with_name("tlsauth")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from portal.cli import main; main()"]
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _portal_env(instance: Path) -> dict[str, str]:
     """Only this run's settings: any TLSAUTH_* of the caller's shell is left out. The mocks'
     ports are chosen now, so the portal (test connection) and the mocks agree on them."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TLSAUTH_")}
     env.update(
-        TLSAUTH_MOSAPI_PORT=str(_free_port()),
-        TLSAUTH_RRI_PORT=str(_free_port()),
+        TLSAUTH_MOSAPI_PORT=str(free_port()),
+        TLSAUTH_RRI_PORT=str(free_port()),
         TLSAUTH_MOCK_HOST="127.0.0.1",
         TLSAUTH_INSTANCE_DIR=str(instance),
         TLSAUTH_DATABASE_URL=f"sqlite:///{instance / 'e2e.sqlite3'}",
@@ -122,7 +110,7 @@ def _cli(env: dict[str, str], *commands: tuple[list[str], str | None]) -> None:
             args,
             stdin,
             subprocess.Popen(
-                [*_tlsauth_command(), *args],
+                [*tlsauth_command(), *args],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
@@ -217,12 +205,12 @@ def live_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     _seed(env, instance)
     log = instance / "portal.log"
     for _attempt in range(3):  # the free port may be taken between probe and bind
-        port = _free_port()
+        port = free_port()
         url = f"http://127.0.0.1:{port}"
         with log.open("wb") as out:
             proc = subprocess.Popen(
                 [
-                    *_tlsauth_command(),
+                    *tlsauth_command(),
                     "serve",
                     "portal",
                     "--host",
@@ -281,7 +269,7 @@ def live_mocks(live_portal: Portal) -> Iterator[Mocks]:
             log = live_portal.instance_dir / f"{system}.log"
             with log.open("wb") as out:
                 proc = subprocess.Popen(
-                    [*_tlsauth_command(), "serve", system],
+                    [*tlsauth_command(), "serve", system],
                     env=env,
                     cwd=live_portal.instance_dir,
                     stdin=subprocess.DEVNULL,
