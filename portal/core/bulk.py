@@ -183,11 +183,18 @@ def _undecodable(data: bytes) -> list[BulkFinding]:
 
 
 def parse_bulk(
-    data: bytes, *, filename: str = "", content_type: str = "", max_bytes: int = MAX_BYTES
+    data: bytes,
+    *,
+    filename: str = "",
+    content_type: str = "",
+    max_bytes: int = MAX_BYTES,
+    other_keys: Collection[str] = (),
 ) -> Parsed:
     """Read a bulk file. The format comes from `filename`'s extension, else `content_type`,
     else the first character (`{` or `[` is JSON). Findings are about the file itself:
-    size, encoding, CSV structure, JSON shape; the values are checked by `validate_bulk`."""
+    size, encoding, CSV structure, JSON shape; the values are checked by `validate_bulk`.
+    `other_keys`: top-level keys a JSON document may hold beside "entries" (a request's own
+    fields, when the API takes the file as its body)."""
     if len(data) > max_bytes:
         return _refused(
             f"The file is {_size(len(data))}; the limit is {_size(max_bytes)}. "
@@ -209,7 +216,7 @@ def parse_bulk(
     if not text.strip():
         return _refused("The file is empty; start from the template.")
     fmt = _format_of(filename, content_type, text)
-    rows, findings = _parse_json(text) if fmt == "json" else _parse_csv(text)
+    rows, findings = _parse_json(text, other_keys) if fmt == "json" else _parse_csv(text)
     return Parsed(fmt, tuple(rows), tuple(findings))
 
 
@@ -380,7 +387,9 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _parse_json(text: str) -> tuple[list[BulkRow], list[BulkFinding]]:
+def _parse_json(
+    text: str, other_keys: Collection[str] = ()
+) -> tuple[list[BulkRow], list[BulkFinding]]:
     try:
         doc = json.loads(text, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
@@ -397,7 +406,7 @@ def _parse_json(text: str) -> tuple[list[BulkRow], list[BulkFinding]]:
     findings = [
         BulkFinding(key, f"Unknown key “{key}”; the file's object has only “entries”.")
         for key in doc
-        if key != "entries"
+        if key != "entries" and key not in other_keys
     ]
     rows: list[BulkRow] = []
     for number, item in enumerate(doc["entries"], 1):

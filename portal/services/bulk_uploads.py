@@ -13,7 +13,7 @@ import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -217,20 +217,6 @@ def _preview_rows(preview: bulk.Preview) -> list[dict[str, Any]]:
     ]
 
 
-def _without_request_fields(parsed: bulk.Parsed) -> bulk.Parsed:
-    """The API takes the JSON bulk file as its request body, the request's fields beside
-    "entries", and stores that body as the file: those keys are the request's, not unknown
-    keys of the file (the only findings placed at a top-level key, with no entry)."""
-    return replace(
-        parsed,
-        findings=tuple(
-            f
-            for f in parsed.findings
-            if not (f.field in API_REQUEST_FIELDS and f.line is None and f.entry is None)
-        ),
-    )
-
-
 def check_upload(session: Session, upload: BulkUpload, limits: Limits) -> BulkUpload:
     """Read, check and preview the stored file, recording progress on the upload as it goes;
     it ends `ready` (with its plan and preview) or `invalid` (with every finding). Meant to
@@ -242,9 +228,8 @@ def check_upload(session: Session, upload: BulkUpload, limits: Limits) -> BulkUp
             filename=upload.filename,
             content_type=upload.content_type,
             max_bytes=max(upload.size, 1),
+            other_keys=API_REQUEST_FIELDS if upload.channel == "api" else (),
         )
-        if upload.channel == "api":
-            parsed = _without_request_fields(parsed)
         index = _tld_index(session)
         mine = {name for name, (_, rsp) in index.items() if rsp == org_id}
         checked = bulk.validate_bulk(
